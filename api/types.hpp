@@ -1,0 +1,369 @@
+// The redraft.dev/v1alpha1 API as C++ values: Agent, AgenticTask and Workload (DESIGN.md §4).
+//
+// Conventions, so codecs, defaulting and validation agree:
+// - Enumerated fields are plain strings (constants below), so a bad value survives decoding and
+//   validation can name it ("spec.role: Unsupported value: \"x\"").
+// - Empty strings, empty lists and empty maps mean "unset" and are omitted on encode, like Go's
+//   `omitempty`. Fields whose absence means something different from their zero value (defaults,
+//   booleans, numbers) are std::optional.
+// - Cached objects are these structs, never JSON documents (operator memory).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace redraft::api {
+
+inline constexpr const char* kGroup = "redraft.dev";
+inline constexpr const char* kVersion = "v1alpha1";
+inline constexpr const char* kApiVersion = "redraft.dev/v1alpha1";
+
+// Label keys the operator puts on AgenticTasks (values made label-safe, see DESIGN.md §5).
+inline constexpr const char* kLabelWorkload = "redraft.dev/workload";
+inline constexpr const char* kLabelItem = "redraft.dev/item";
+inline constexpr const char* kLabelIteration = "redraft.dev/iteration";
+inline constexpr const char* kLabelForkOf = "redraft.dev/fork-of";
+
+namespace role {
+inline constexpr const char* kCoder = "coder";
+inline constexpr const char* kReviewer = "reviewer";
+}  // namespace role
+
+namespace prompt_via {
+inline constexpr const char* kFile = "file";
+inline constexpr const char* kStdin = "stdin";
+inline constexpr const char* kArg = "arg";
+}  // namespace prompt_via
+
+namespace task_kind {
+inline constexpr const char* kCode = "code";
+inline constexpr const char* kReview = "review";
+}  // namespace task_kind
+
+namespace strategy {
+inline constexpr const char* kRestore = "restore";
+inline constexpr const char* kRebase = "rebase";
+inline constexpr const char* kReset = "reset";
+}  // namespace strategy
+
+namespace phase {
+inline constexpr const char* kPending = "Pending";
+inline constexpr const char* kRunning = "Running";
+inline constexpr const char* kSucceeded = "Succeeded";
+inline constexpr const char* kFailed = "Failed";
+}  // namespace phase
+
+namespace verdict {
+inline constexpr const char* kPushed = "PUSHED";
+inline constexpr const char* kNoChanges = "NO-CHANGES";
+inline constexpr const char* kGo = "GO";
+inline constexpr const char* kNoGo = "NO-GO";
+inline constexpr const char* kIncomplete = "INCOMPLETE";
+// Only in an agent's result file: the agent itself reports it could not do the job.
+inline constexpr const char* kError = "ERROR";
+}  // namespace verdict
+
+namespace restore_outcome {
+inline constexpr const char* kRestored = "restored";
+inline constexpr const char* kFallback = "fallback";
+inline constexpr const char* kNone = "none";
+}  // namespace restore_outcome
+
+// Machine reasons of AgenticTask status (API: tests and users match on them).
+namespace reason {
+inline constexpr const char* kRestoreFallback = "RestoreFallback";
+inline constexpr const char* kLeaseRejected = "LeaseRejected";
+inline constexpr const char* kNonFastForward = "NonFastForward";
+inline constexpr const char* kRebaseConflict = "RebaseConflict";
+inline constexpr const char* kAgentTimeout = "AgentTimeout";
+inline constexpr const char* kAgentFailed = "AgentFailed";
+inline constexpr const char* kResultMissing = "ResultMissing";
+inline constexpr const char* kAuthFailed = "AuthFailed";
+inline constexpr const char* kCloneFailed = "CloneFailed";
+inline constexpr const char* kPushFailed = "PushFailed";
+inline constexpr const char* kBranchNotFound = "BranchNotFound";
+inline constexpr const char* kInvalidSpec = "InvalidSpec";
+inline constexpr const char* kAgentNotFound = "AgentNotFound";
+inline constexpr const char* kPodFailed = "PodFailed";
+inline constexpr const char* kInternalError = "InternalError";
+}  // namespace reason
+
+// ---- shared building blocks (Kubernetes shapes) ----
+
+struct OwnerReference {
+  std::string apiVersion;
+  std::string kind;
+  std::string name;
+  std::string uid;
+  std::optional<bool> controller;
+  std::optional<bool> blockOwnerDeletion;
+  bool operator==(const OwnerReference&) const = default;
+};
+
+struct ObjectMeta {
+  std::string name;
+  std::string generateName;
+  std::string namespace_;  // JSON "namespace"
+  std::string uid;
+  std::string resourceVersion;
+  std::optional<std::int64_t> generation;
+  std::string creationTimestamp;
+  std::string deletionTimestamp;
+  std::map<std::string, std::string> labels;
+  std::map<std::string, std::string> annotations;
+  std::vector<OwnerReference> ownerReferences;
+  std::vector<std::string> finalizers;
+  bool operator==(const ObjectMeta&) const = default;
+};
+
+// metav1.Condition.
+struct Condition {
+  std::string type;
+  std::string status;  // "True" | "False" | "Unknown"
+  std::optional<std::int64_t> observedGeneration;
+  std::string lastTransitionTime;
+  std::string reason;
+  std::string message;
+  bool operator==(const Condition&) const = default;
+};
+
+struct LocalObjectReference {
+  std::string name;
+  bool operator==(const LocalObjectReference&) const = default;
+};
+
+struct KeySelector {  // secretKeyRef / configMapKeyRef
+  std::string name;
+  std::string key;
+  std::optional<bool> optional;
+  bool operator==(const KeySelector&) const = default;
+};
+
+struct FieldSelector {  // fieldRef
+  std::string apiVersion;
+  std::string fieldPath;
+  bool operator==(const FieldSelector&) const = default;
+};
+
+struct EnvVarSource {
+  std::optional<KeySelector> secretKeyRef;
+  std::optional<KeySelector> configMapKeyRef;
+  std::optional<FieldSelector> fieldRef;
+  bool operator==(const EnvVarSource&) const = default;
+};
+
+struct EnvVar {
+  std::string name;
+  std::optional<std::string> value;  // "" is a legitimate value, so optional
+  std::optional<EnvVarSource> valueFrom;
+  bool operator==(const EnvVar&) const = default;
+};
+
+struct ResourceRequirements {
+  std::map<std::string, std::string> limits;    // quantities as written ("500m", "1Gi")
+  std::map<std::string, std::string> requests;
+  bool operator==(const ResourceRequirements&) const = default;
+};
+
+// A reviewer finding (agent result contract). `reviewer` is set by the operator when findings
+// are handed to a revision as feedback, so the coder knows whose request each one is.
+struct Finding {
+  std::string severity;
+  std::string file;
+  std::optional<std::int64_t> line;
+  std::string message;
+  std::string suggestion;
+  std::string reviewer;
+  bool operator==(const Finding&) const = default;
+};
+
+struct RepoSpec {
+  std::string url;
+  std::string pushUrl;  // unset ⇒ url
+  LocalObjectReference credentialsSecretRef;
+  bool operator==(const RepoSpec&) const = default;
+};
+
+// ---- Agent ----
+
+struct AgentSpec {
+  std::string role;  // role::
+  std::string image;
+  std::vector<std::string> command;
+  std::vector<std::string> args;
+  std::string promptVia;  // prompt_via::, default file
+  std::string instructions;
+  std::string instructionsPath;
+  std::vector<EnvVar> env;
+  std::optional<ResourceRequirements> resources;
+  std::optional<std::int64_t> timeoutSeconds;  // default 1800
+  bool operator==(const AgentSpec&) const = default;
+};
+
+struct AgentStatus {
+  std::optional<std::int64_t> observedGeneration;
+  std::vector<Condition> conditions;
+  bool operator==(const AgentStatus&) const = default;
+};
+
+struct Agent {
+  ObjectMeta metadata;
+  AgentSpec spec;
+  AgentStatus status;
+  bool operator==(const Agent&) const = default;
+};
+
+// ---- AgenticTask ----
+
+struct IssueRef {
+  std::int64_t number = 0;
+  std::string title;
+  std::string body;
+  bool operator==(const IssueRef&) const = default;
+};
+
+struct Person {  // commit author/committer
+  std::string name;
+  std::string email;
+  bool operator==(const Person&) const = default;
+};
+
+struct AgenticTaskSpec {
+  std::string kind;  // task_kind::
+  LocalObjectReference agentRef;
+  RepoSpec repo;
+  std::string baseBranch;  // default "main"
+  std::string branch;      // working branch (required)
+  std::optional<IssueRef> issue;
+  std::string prompt;
+  std::string promptPrefix;
+  // The Workload's intent, copied onto each task so the executor needs nothing but the task.
+  std::string intent;
+  std::string reviseFromBranch;
+  std::string branchStrategy;  // strategy::, default restore
+  std::optional<bool> allowOverwrite;  // default false
+  std::string expectedRemoteSha;
+  std::vector<Finding> feedback;
+  std::optional<LocalObjectReference> forkOf;
+  std::optional<Person> author;  // default Redraft <redraft@redraft.dev>
+  std::optional<std::int64_t> timeoutSeconds;
+  std::optional<std::int64_t> backoffLimit;  // default 1
+  bool operator==(const AgenticTaskSpec&) const = default;
+};
+
+struct RestoreStatus {
+  std::string outcome;  // restore_outcome::
+  std::string fromSha;
+  bool operator==(const RestoreStatus&) const = default;
+};
+
+struct PhaseTimings {
+  std::optional<double> prepareSeconds;
+  std::optional<double> agentSeconds;
+  std::optional<double> publishSeconds;
+  bool operator==(const PhaseTimings&) const = default;
+};
+
+struct ForkedFrom {
+  std::string name;
+  std::string branch;
+  std::string commitSha;
+  bool operator==(const ForkedFrom&) const = default;
+};
+
+// Also the executor's result document (the fields the executor knows are filled by it).
+struct AgenticTaskStatus {
+  std::string phase;    // phase::
+  std::string verdict;  // verdict::
+  std::string reason;   // reason::
+  std::string message;
+  std::string branch;
+  std::string commitSha;
+  std::string baseSha;
+  std::optional<RestoreStatus> restore;
+  std::vector<Finding> findings;
+  std::string summary;
+  std::string podName;
+  std::optional<std::int64_t> attempts;
+  std::string startTime;
+  std::string completionTime;
+  std::optional<PhaseTimings> timings;
+  std::optional<ForkedFrom> forkedFrom;
+  std::vector<Condition> conditions;
+  std::optional<std::int64_t> observedGeneration;
+  bool operator==(const AgenticTaskStatus&) const = default;
+};
+
+struct AgenticTask {
+  ObjectMeta metadata;
+  AgenticTaskSpec spec;
+  AgenticTaskStatus status;
+  bool operator==(const AgenticTask&) const = default;
+};
+
+// ---- Workload ----
+
+struct WorkloadTask {  // a prompt-defined item instead of an issue number
+  std::string name;
+  std::string prompt;
+  bool operator==(const WorkloadTask&) const = default;
+};
+
+struct WorkloadSpec {
+  RepoSpec repo;
+  std::string baseBranch;  // default "main"
+  std::vector<std::int64_t> issues;
+  std::vector<WorkloadTask> tasks;
+  std::string intent;
+  LocalObjectReference coderAgentRef;
+  std::vector<LocalObjectReference> reviewerAgentRefs;
+  std::optional<LocalObjectReference> revisionCoderAgentRef;
+  std::optional<std::int64_t> maxReviewIterations;  // unset ⇒ 1; 0 disables review rounds
+  std::string branchStrategy;                       // for revisions, default rebase
+  std::optional<bool> allowOverwrite;               // default true (revisions push with a lease)
+  std::optional<std::int64_t> parallelism;          // max items in flight
+  std::string branchPrefix;                         // default "redraft/<workload>/"
+  bool operator==(const WorkloadSpec&) const = default;
+};
+
+struct WorkloadItemStatus {
+  std::string key;
+  std::int64_t iteration = 0;
+  std::string phase;
+  std::string branch;
+  std::string commitSha;
+  std::vector<std::string> verdicts;
+  std::vector<std::string> tasks;
+  bool operator==(const WorkloadItemStatus&) const = default;
+};
+
+struct WorkloadCounts {
+  std::int64_t total = 0;
+  std::int64_t pending = 0;
+  std::int64_t running = 0;
+  std::int64_t succeeded = 0;
+  std::int64_t failed = 0;
+  bool operator==(const WorkloadCounts&) const = default;
+};
+
+struct WorkloadStatus {
+  std::string phase;
+  std::vector<WorkloadItemStatus> items;
+  std::optional<WorkloadCounts> counts;
+  std::optional<std::int64_t> reviewIterations;
+  std::vector<Condition> conditions;
+  std::optional<std::int64_t> observedGeneration;
+  bool operator==(const WorkloadStatus&) const = default;
+};
+
+struct Workload {
+  ObjectMeta metadata;
+  WorkloadSpec spec;
+  WorkloadStatus status;
+  bool operator==(const Workload&) const = default;
+};
+
+}  // namespace redraft::api
