@@ -2,6 +2,8 @@
 // planner never rely on the server having done it).
 #pragma once
 
+#include <string>
+
 #include "api/types.hpp"
 
 namespace redraft::api {
@@ -12,6 +14,9 @@ inline constexpr std::int64_t kDefaultMaxReviewIterations = 1;
 inline constexpr const char* kDefaultBaseBranch = "main";
 inline constexpr const char* kDefaultAuthorName = "Redraft";
 inline constexpr const char* kDefaultAuthorEmail = "redraft@redraft.dev";
+
+// "redraft/<workload>/": the default Workload.spec.branchPrefix (additive helper).
+std::string default_branch_prefix(const std::string& workload_name);
 
 void apply_defaults(Agent& agent);
 void apply_defaults(AgenticTask& task);

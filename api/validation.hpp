@@ -2,6 +2,7 @@
 // "spec.branch: must not start with '-'". Pure functions; no I/O.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,6 +11,16 @@
 #include "api/types.hpp"
 
 namespace redraft::api {
+
+// Limits (additive): shared with the CRD schema so both reject the same values.
+inline constexpr std::size_t kMaxBranchNameLength = 255;
+// Workload names and task names become parts of "<workload>-<key>-review-<n>" object names
+// (at most 253 characters) with room left for the suffixes.
+inline constexpr std::size_t kMaxWorkloadNameLength = 180;
+inline constexpr std::size_t kMaxWorkloadTaskNameLength = 40;
+// Kubernetes resource.Quantity syntax (ECMAScript and RE2 compatible).
+inline constexpr const char* kQuantityPattern =
+    "^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$";
 
 struct FieldError {
   std::string field;    // "spec.branch"
