@@ -26,13 +26,13 @@ namespace redraft::runtime::controller {
 using Reconciler = std::function<Result(const std::string& key)>;
 
 struct Options {
-  std::string name;   // controller name: metrics label, log field and work queue name
+  std::string name{};  // controller name: metrics label, log field and work queue name
   int workers = 1;    // concurrent reconciles (never two for the same key)
   queue::BackoffConfig backoff{};
   metrics::Registry* registry = nullptr;  // optional; must outlive the controller
   std::size_t immediate_conflict_retries = 5;
   // Recognises a 409 Conflict; defaults to redraft::runtime::is_conflict (client/errors.hpp).
-  std::function<bool(const std::exception&)> is_conflict;
+  std::function<bool(const std::exception&)> is_conflict{};
 };
 
 class Controller {
