@@ -3,12 +3,14 @@
 // and by the executor before it touches git, so nothing depends on the server having checked.
 #include "api/validation.hpp"
 
+#include <cctype>
 #include <regex>
 #include <set>
 
 #include <nlohmann/json.hpp>
 
 #include "api/defaults.hpp"
+#include "api/schema.hpp"
 
 namespace redraft::api {
 namespace {
@@ -88,63 +90,62 @@ bool has_control_or_space(std::string_view s) {
   return false;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
-// Repository URLs: https/http/ssh/git/file URLs, scp-like "host:path", or an absolute local path
-// (local mode). Credentials belong in credentialsSecretRef, never in the URL — the URL ends up
-// in status, events and logs. Messages never repeat the URL.
+// Repository URLs: https/http/ssh/git/file URLs, scp-like "[user@]host:path", or an absolute
+// local path (local mode). Credentials belong in credentialsSecretRef, never in the URL — the
+// URL ends up in status, events and logs. Messages never repeat the URL. The specific checks
+// give helpful messages; the final check is the CRD's own pattern, so the two always agree.
 std::optional<std::string> repo_url_problem(std::string_view url) {
   if (url.empty()) return "Required value";
   if (url.front() == '-') return "must not start with '-'";
   if (has_control_or_space(url)) return "must not contain spaces or control characters";
   const std::string credentials =
       "must not contain credentials (user information before '@'); use credentialsSecretRef";
-  auto scheme_end = url.find("://");
-  if (scheme_end != std::string_view::npos) {
-    std::string scheme = lower(url.substr(0, scheme_end));
-    static const std::set<std::string> supported = {"https", "http", "ssh", "git", "file"};
-    if (supported.count(scheme) == 0) {
-      return "unsupported URL scheme; use https://, http://, ssh://, git:// or file://";
+  if (url.front() != '/') {
+    // git's remote-helper syntax "<transport>::<address>" runs arbitrary helpers.
+    std::size_t i = 0;
+    while (i < url.size() && (std::isalnum(static_cast<unsigned char>(url[i])) || url[i] == '+' ||
+                              url[i] == '-' || url[i] == '.')) {
+      ++i;
     }
-    std::string_view rest = url.substr(scheme_end + 3);
-    std::string_view authority = rest.substr(0, rest.find('/'));
-    auto at = authority.rfind('@');
-    if (at != std::string_view::npos) {
-      std::string_view userinfo = authority.substr(0, at);
-      // An ssh user name ("ssh://git@host/...") is not a secret; a password or any user info on
-      // http(s)/git/file (tokens are commonly passed as the user name) is.
-      if (scheme != "ssh" || userinfo.find(':') != std::string_view::npos) return credentials;
+    if (i > 0 && url.substr(i, 2) == "::") return "remote-helper syntax ('::') is not allowed";
+    auto scheme_end = url.find("://");
+    if (scheme_end != std::string_view::npos) {
+      std::string_view scheme = url.substr(0, scheme_end);
+      static const std::set<std::string, std::less<>> supported = {"https", "http", "ssh", "git",
+                                                                   "file"};
+      if (supported.count(scheme) == 0) {
+        return "unsupported URL scheme; use https://, http://, ssh://, git:// or file://";
+      }
+      std::string_view rest = url.substr(scheme_end + 3);
+      std::string_view authority = rest.substr(0, rest.find('/'));
+      auto at = authority.find('@');
+      if (at != std::string_view::npos) {
+        // An ssh user name ("ssh://git@host/...") is not a secret; a password, or any user
+        // information on http(s)/git/file (tokens are commonly passed as the user name), is.
+        std::string_view userinfo = authority.substr(0, at);
+        if (scheme != "ssh" || userinfo.find(':') != std::string_view::npos ||
+            authority.find('@', at + 1) != std::string_view::npos) {
+          return credentials;
+        }
+      }
+      if (scheme != "file" && authority.substr(at == std::string_view::npos ? 0 : at + 1).empty()) {
+        return "must name a host";
+      }
+    } else {
+      // "user:token@host:path", whatever git would make of it, holds a secret.
+      auto at = url.find('@');
+      if (at != std::string_view::npos && at < url.find('/') &&
+          url.substr(0, at).find(':') != std::string_view::npos) {
+        return credentials;
+      }
     }
-    if (scheme != "file" && authority.substr(at == std::string_view::npos ? 0 : at + 1).empty()) {
-      return "must name a host";
-    }
-    return std::nullopt;
   }
-  if (url.find("::") != std::string_view::npos) {
-    return "remote-helper syntax ('::') is not allowed";
+  static const std::regex pattern(schema::repo_url_pattern(), std::regex::ECMAScript);
+  if (!std::regex_match(url.begin(), url.end(), pattern)) {
+    return "must be a URL (https://, http://, ssh://, git://, file://), [user@]host:path or an "
+           "absolute path, with no user or host starting with '-'";
   }
-  if (url.front() == '/') return std::nullopt;  // absolute local path
-  auto colon = url.find(':');
-  auto slash = url.find('/');
-  // "user:token@host:path" — whatever git would make of it, it holds a secret.
-  auto first_at = url.find('@');
-  if (first_at != std::string_view::npos && first_at < slash &&
-      url.substr(0, first_at).find(':') != std::string_view::npos) {
-    return credentials;
-  }
-  if (colon != std::string_view::npos && (slash == std::string_view::npos || colon < slash)) {
-    std::string_view host_part = url.substr(0, colon);  // scp-like [user@]host:path
-    auto at = host_part.rfind('@');
-    if (host_part.substr(at == std::string_view::npos ? 0 : at + 1).empty()) return "must name a host";
-    return std::nullopt;
-  }
-  return "must be a URL (https://, http://, ssh://, git://, file://), host:path or an absolute path";
+  return std::nullopt;
 }
 
 void check_repo(Errors& errors, const std::string& field, const RepoSpec& repo) {

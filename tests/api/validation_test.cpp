@@ -252,14 +252,15 @@ TEST(Validation, RepoUrlsMustNotCarryCredentials) {
 TEST(Validation, RepoUrlForms) {
   for (const std::string ok : {"https://github.com/o/r.git", "http://127.0.0.1:8080/r.git",
                                 "git://127.0.0.1:9418/r.git", "ssh://git@host/r.git",
-                                "git@github.com:o/r.git", "file:///tmp/r.git", "/tmp/r.git",
-                                "HTTPS://github.com/o/r"}) {
+                                "git@github.com:o/r.git", "file:///tmp/r.git", "/tmp/r.git"}) {
     auto task = valid_task();
     task.spec.repo.url = ok;
     EXPECT_THAT(errors_of(task), ::testing::IsEmpty()) << ok;
   }
   for (const std::string bad : {"ext::sh -c evil", "ext::evil", "-uevil", "relative/path",
-                                "ftp://host/r", "https:///nohost", "a b://x"}) {
+                                "ftp://host/r", "https:///nohost", "a b://x",
+                                "HTTPS://github.com/o/r", "ssh://-oProxyCommand=x/r",
+                                "-oProxyCommand=x@host:r", "git@-oProxyCommand=x:r"}) {
     auto task = valid_task();
     task.spec.repo.url = bad;
     auto errors = validate(task);
