@@ -1,0 +1,194 @@
+#include "operator/runtime/leader/leader_elector.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <random>
+#include <stdexcept>
+
+#include <spdlog/spdlog.h>
+
+#include "operator/runtime/client/client.hpp"
+
+namespace redraft::runtime::leader {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+}
+
+void validate(const LeaderElectorOptions& options) {
+  if (options.lease_name.empty()) throw std::invalid_argument("leader election lease name: Required value");
+  if (options.lease_namespace.empty()) {
+    throw std::invalid_argument("leader election lease namespace: Required value");
+  }
+  if (options.identity.empty()) throw std::invalid_argument("leader election identity: Required value");
+  const auto& t = options.timing;
+  if (t.retry_period.count() <= 0) {
+    throw std::invalid_argument("leader election retry period: must be positive");
+  }
+  if (t.renew_deadline <= t.retry_period) {
+    throw std::invalid_argument("leader election renew deadline (" +
+                                std::to_string(t.renew_deadline.count()) +
+                                "s): must be greater than the retry period");
+  }
+  if (t.lease_duration <= t.renew_deadline) {
+    throw std::invalid_argument("leader election lease duration (" +
+                                std::to_string(t.lease_duration.count()) +
+                                "s): must be greater than the renew deadline");
+  }
+}
+
+std::string default_identity() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "unknown");
+  std::random_device rd;
+  char suffix[17];
+  std::snprintf(suffix, sizeof suffix, "%08x%08x", rd(), rd());
+  return std::string(host) + "_" + suffix;
+}
+
+LeaderElector::LeaderElector(RestConfig config, LeaderElectorOptions options,
+                             LeaderCallbacks callbacks)
+    : options_(std::move(options)), callbacks_(std::move(callbacks)) {
+  validate(options_);
+  const auto retry = std::chrono::duration_cast<std::chrono::milliseconds>(options_.timing.retry_period);
+  config.request_timeout = std::min(config.request_timeout, retry);
+  config.connect_timeout = std::min(config.connect_timeout, retry);
+  client_ = std::make_unique<Client>(std::move(config));
+}
+
+LeaderElector::~LeaderElector() { stop(); }
+
+void LeaderElector::start() {
+  if (thread_.joinable()) return;
+  thread_ = std::thread([this] { run(); });
+}
+
+void LeaderElector::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::string LeaderElector::observed_leader() const {
+  std::lock_guard lock(mu_);
+  return observed_leader_;
+}
+
+void LeaderElector::run() {
+  const auto& timing = options_.timing;
+  Clock::time_point last_renew{};
+  std::mt19937 rng{std::random_device{}()};
+  while (!stop_) {
+    const Attempt attempt = try_acquire_or_renew();
+    const auto now = Clock::now();
+    if (leading_) {
+      if (attempt == Attempt::Held) {
+        last_renew = now;
+      } else if (attempt == Attempt::HeldByOther) {
+        lose_leadership("another holder took the lease");
+      } else if (now - last_renew >= timing.renew_deadline) {
+        lose_leadership("renew deadline exceeded");
+      }
+    } else if (attempt == Attempt::Held) {
+      last_renew = now;
+      become_leader();
+    }
+    // A little jitter keeps competing candidates from hitting the server in lockstep.
+    auto delay = std::chrono::duration_cast<std::chrono::milliseconds>(timing.retry_period);
+    if (!leading_) delay += std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 200)(rng));
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, delay, [&] { return stop_.load(); });
+  }
+  if (leading_) {
+    if (options_.release_on_stop) release();
+    leading_ = false;
+    if (callbacks_.on_stopped_leading) callbacks_.on_stopped_leading();
+  }
+}
+
+void LeaderElector::become_leader() {
+  leading_ = true;
+  spdlog::info("leader election: {} acquired lease {}/{}", options_.identity,
+               options_.lease_namespace, options_.lease_name);
+  if (callbacks_.on_started_leading) callbacks_.on_started_leading();
+}
+
+void LeaderElector::lose_leadership(const char* why) {
+  leading_ = false;
+  spdlog::warn("leader election: {} lost lease {}/{}: {}", options_.identity,
+               options_.lease_namespace, options_.lease_name, why);
+  if (callbacks_.on_stopped_leading) callbacks_.on_stopped_leading();
+}
+
+void LeaderElector::note_holder(const std::string& holder) {
+  bool changed = false;
+  {
+    std::lock_guard lock(mu_);
+    if (observed_leader_ != holder) {
+      observed_leader_ = holder;
+      changed = true;
+    }
+  }
+  if (changed && callbacks_.on_new_leader) callbacks_.on_new_leader(holder);
+}
+
+LeaderElector::Attempt LeaderElector::try_acquire_or_renew() {
+  const auto& ns = options_.lease_namespace;
+  const auto& name = options_.lease_name;
+  const auto now = Clock::now();
+  const auto wall = std::chrono::system_clock::now();
+  try {
+    nlohmann::json lease;
+    try {
+      lease = client_->get(resources::kLeases, ns, name);
+    } catch (const std::exception& e) {
+      if (!is_not_found(e)) throw;
+      const Decision d = decide(std::nullopt, {}, now, wall, options_.identity, options_.timing);
+      nlohmann::json fresh{{"apiVersion", "coordination.k8s.io/v1"},
+                           {"kind", "Lease"},
+                           {"metadata", {{"name", name}, {"namespace", ns}}}};
+      apply_lease_record(fresh, d.record);
+      lease_ = client_->create(resources::kLeases, ns, fresh);
+      observation_ = Observation{d.record, now};
+      note_holder(options_.identity);
+      return Attempt::Held;
+    }
+    const LeaseRecord current = lease_record_from(lease);
+    observation_ = observe(observation_, current, now);
+    note_holder(current.holder_identity);
+    const Decision d = decide(current, observation_, now, wall, options_.identity, options_.timing);
+    if (d.action == Action::Wait) return Attempt::HeldByOther;
+    apply_lease_record(lease, d.record);
+    // The update carries the resourceVersion we read: if anyone wrote in between, it fails
+    // with a conflict and nobody is overwritten.
+    lease_ = client_->update(resources::kLeases, ns, lease);
+    observation_ = Observation{d.record, now};
+    note_holder(options_.identity);
+    return Attempt::Held;
+  } catch (const std::exception& e) {
+    spdlog::debug("leader election: {} attempt on {}/{} failed: {}", options_.identity, ns, name,
+                  e.what());
+    return Attempt::Failed;
+  }
+}
+
+void LeaderElector::release() {
+  if (!lease_.is_object()) return;
+  try {
+    nlohmann::json lease = lease_;
+    apply_lease_record(lease, released_record(lease_record_from(lease), std::chrono::system_clock::now()));
+    client_->update(resources::kLeases, options_.lease_namespace, lease);
+    spdlog::info("leader election: {} released lease {}/{}", options_.identity,
+                 options_.lease_namespace, options_.lease_name);
+  } catch (const std::exception& e) {
+    // Not fatal: the lease simply expires after its duration.
+    spdlog::warn("leader election: {} could not release lease {}/{}: {}", options_.identity,
+                 options_.lease_namespace, options_.lease_name, e.what());
+  }
+}
+
+}  // namespace redraft::runtime::leader
