@@ -25,6 +25,8 @@ class Redactor {
   // strips URL userinfo. Thread-safe.
   std::string redact(std::string_view text) const;
   std::size_t secret_count() const;
+  // A copy of the registered secrets (e.g. to keep them out of a child's environment).
+  std::vector<std::string> secrets() const;
 
  private:
   mutable std::mutex mutex_;
