@@ -1,0 +1,111 @@
+// redraft-devserver: see cli_usage() and /work/notes/README-devserver.md.
+#include "api_server.hpp"
+#include "cli_options.hpp"
+#include "http_server.hpp"
+#include "kubeconfig.hpp"
+#include "tls_cert.hpp"
+
+#include <openssl/rand.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+using namespace redraft::devserver;
+
+namespace {
+
+std::string read_token_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::invalid_argument("--token-file: cannot read \"" + path + "\"");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string t = ss.str();
+  while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
+  if (t.empty()) throw std::invalid_argument("--token-file: \"" + path + "\" is empty");
+  return t;
+}
+
+// kubectl will not work against HTTPS without credentials (it prompts for a password), so
+// --tls without --token gets a random token, handed out only through the kubeconfig.
+std::string generate_token() {
+  unsigned char raw[24];
+  if (RAND_bytes(raw, sizeof raw) != 1) throw std::runtime_error("cannot generate a random token");
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : raw) {
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
+  }
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  spdlog::set_default_logger(spdlog::default_logger());
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  CliOptions cli;
+  try {
+    cli = parse_cli(std::vector<std::string>(argv + 1, argv + argc));
+    if (!cli.token_file.empty()) cli.token = read_token_file(cli.token_file);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "redraft-devserver: " << e.what() << "\n" << cli_usage();
+    return 2;
+  }
+  if (cli.help) {
+    std::cout << cli_usage();
+    return 0;
+  }
+
+  // Block the stop signals before any thread starts so only sigwait() below receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  try {
+    if (cli.tls && cli.token.empty()) {
+      cli.token = generate_token();
+      if (cli.kubeconfig_path.empty())
+        spdlog::warn("--tls without --token: a random token was generated; use --write-kubeconfig to obtain it");
+    }
+    ApiServerOptions opts;
+    opts.history_size = cli.history_size;
+    opts.bookmark_interval = std::chrono::milliseconds(cli.bookmark_interval_ms);
+    opts.token = cli.token;
+    opts.log_requests = cli.verbose;
+    ApiServer api(opts);
+    FaultConfig faults;
+    faults.close_watches_after_seconds = cli.fault_close_watches_after_seconds;
+    faults.latency_ms = cli.fault_latency_ms;
+    api.faults().set(faults);
+
+    std::optional<TlsMaterial> tls;
+    if (cli.tls) tls = generate_self_signed_certificate();
+    HttpServer http(api, cli.port, tls ? &*tls : nullptr);
+    const std::string address = "127.0.0.1:" + std::to_string(http.port());
+    const std::string url = std::string(cli.tls ? "https://" : "http://") + address;
+    api.set_server_address(address);
+    if (!cli.kubeconfig_path.empty())
+      write_kubeconfig(cli.kubeconfig_path, {url, tls ? tls->cert_pem : "", cli.token});
+    http.start();
+    std::cout << "listening on " << url << std::endl;
+    spdlog::info("redraft-devserver serving {}{}", url, cli.token.empty() ? "" : " (bearer token required)");
+
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    spdlog::info("signal {} received, shutting down", sig);
+    api.shutdown();
+    http.stop();
+  } catch (const std::exception& e) {
+    std::cerr << "redraft-devserver: " << e.what() << std::endl;
+    return 1;
+  }
+  return 0;
+}

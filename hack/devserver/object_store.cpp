@@ -1,0 +1,154 @@
+#include "object_store.hpp"
+
+#include "api_errors.hpp"
+
+#include <algorithm>
+
+namespace redraft::devserver {
+
+using nlohmann::json;
+
+void Watcher::push(WatchEvent e) {
+  {
+    std::lock_guard lock(mu_);
+    if (closed_) return;
+    queue_.push_back(std::move(e));
+  }
+  cv_.notify_one();
+}
+
+void Watcher::close() {
+  {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+  }
+  cv_.notify_all();
+}
+
+bool Watcher::closed() const {
+  std::lock_guard lock(mu_);
+  return closed_;
+}
+
+std::size_t Watcher::pending() const {
+  std::lock_guard lock(mu_);
+  return queue_.size();
+}
+
+std::optional<WatchEvent> Watcher::pop(std::chrono::steady_clock::time_point until) {
+  std::unique_lock lock(mu_);
+  cv_.wait_until(lock, until, [&] { return closed_ || !queue_.empty(); });
+  if (queue_.empty()) return std::nullopt;
+  WatchEvent e = std::move(queue_.front());
+  queue_.pop_front();
+  return e;
+}
+
+const json* ObjectStore::get(const std::string& gr, const std::string& ns,
+                             const std::string& name) const {
+  auto g = objects_.find(gr);
+  if (g == objects_.end()) return nullptr;
+  auto it = g->second.find({ns, name});
+  return it == g->second.end() ? nullptr : &it->second;
+}
+
+std::vector<const json*> ObjectStore::list(const std::string& gr, const std::string& ns) const {
+  std::vector<const json*> out;
+  auto g = objects_.find(gr);
+  if (g == objects_.end()) return out;
+  for (const auto& [k, obj] : g->second)
+    if (ns.empty() || k.first == ns) out.push_back(&obj);
+  return out;
+}
+
+std::vector<std::pair<std::string, const json*>> ObjectStore::owned_by(const std::string& uid) const {
+  std::vector<std::pair<std::string, const json*>> out;
+  for (const auto& [gr, objs] : objects_)
+    for (const auto& [k, obj] : objs) {
+      const json& refs = obj["metadata"].value("ownerReferences", json::array());
+      for (const auto& r : refs)
+        if (r.value("uid", "") == uid) {
+          out.emplace_back(gr, &obj);
+          break;
+        }
+    }
+  return out;
+}
+
+std::vector<std::string> ObjectStore::group_resources() const {
+  std::vector<std::string> out;
+  for (const auto& [gr, objs] : objects_) out.push_back(gr);
+  return out;
+}
+
+json ObjectStore::create(const std::string& gr, const std::string& ns, json obj) {
+  const std::string name = obj["metadata"]["name"].get<std::string>();
+  obj["metadata"]["resourceVersion"] = std::to_string(++rv_);
+  objects_[gr][{ns, name}] = obj;
+  record({"ADDED", rv_, gr, ns, obj, json()});
+  return obj;
+}
+
+json ObjectStore::update(const std::string& gr, const std::string& ns, json obj) {
+  const std::string name = obj["metadata"]["name"].get<std::string>();
+  json& slot = objects_[gr][{ns, name}];
+  json previous = std::move(slot);
+  obj["metadata"]["resourceVersion"] = std::to_string(++rv_);
+  slot = obj;
+  record({"MODIFIED", rv_, gr, ns, obj, std::move(previous)});
+  return obj;
+}
+
+json ObjectStore::remove(const std::string& gr, const std::string& ns, const std::string& name) {
+  auto& objs = objects_[gr];
+  auto it = objs.find({ns, name});
+  if (it == objs.end()) return json();
+  json previous = std::move(it->second);
+  objs.erase(it);
+  json obj = previous;
+  obj["metadata"]["resourceVersion"] = std::to_string(++rv_);
+  record({"DELETED", rv_, gr, ns, obj, std::move(previous)});
+  return obj;
+}
+
+void ObjectStore::record(WatchEvent e) {
+  for (auto it = watchers_.begin(); it != watchers_.end();) {
+    if (auto w = it->lock(); w && !w->closed()) {
+      if (w->wants(e)) w->push(e);
+      ++it;
+    } else {
+      it = watchers_.erase(it);
+    }
+  }
+  history_.push_back(std::move(e));
+  while (history_.size() > history_size_) {
+    floor_rv_ = history_.front().rv;
+    history_.pop_front();
+  }
+}
+
+std::shared_ptr<Watcher> ObjectStore::watch(const std::string& gr, const std::string& ns,
+                                            std::uint64_t from_rv,
+                                            std::vector<WatchEvent>& replay) {
+  if (from_rv < floor_rv_)
+    throw gone("too old resource version: " + std::to_string(from_rv) + " (" +
+               std::to_string(floor_rv_) + ")");
+  auto w = std::make_shared<Watcher>(gr, ns);
+  for (const auto& e : history_)
+    if (e.rv > from_rv && w->wants(e)) replay.push_back(e);
+  watchers_.push_back(w);
+  return w;
+}
+
+void ObjectStore::compact() {
+  floor_rv_ = rv_;
+  history_.clear();
+}
+
+void ObjectStore::close_all_watchers() {
+  for (auto& weak : watchers_)
+    if (auto w = weak.lock()) w->close();
+  watchers_.clear();
+}
+
+}  // namespace redraft::devserver

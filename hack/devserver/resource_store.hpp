@@ -1,0 +1,121 @@
+// The API semantics on top of ObjectStore: create/get/list/update/patch/delete with
+// resourceVersion conflicts, the status subresource, generation, CRD registration, schema
+// admission, finalizers and ownerReference cascades. One mutex serialises every call.
+#pragma once
+
+#include "object_store.hpp"
+#include "patch.hpp"
+#include "resource_registry.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace redraft::devserver {
+
+struct ListOptions {
+  std::string label_selector;
+  std::string field_selector;
+  long limit = 0;  // 0: everything
+  std::string continue_token;
+};
+
+struct ListResult {
+  std::vector<nlohmann::json> items;
+  std::string resource_version;
+  std::string continue_token;
+  long remaining = 0;  // matching items after this page
+};
+
+struct WriteOptions {
+  bool dry_run = false;
+  // ?fieldValidation=: "Strict" rejects unknown fields of custom resources (400), "Warn"
+  // reports them in `warnings`, anything else prunes them silently.
+  std::string field_validation;
+  std::vector<std::string>* warnings = nullptr;
+};
+
+struct DeleteOptions {
+  std::string propagation = "Background";  // Background | Foreground (treated as Background) | Orphan
+  std::string precondition_uid;
+  std::string precondition_rv;
+  bool dry_run = false;
+};
+
+struct WatchStart {
+  std::shared_ptr<Watcher> watcher;
+  std::vector<WatchEvent> initial;  // synthetic ADDED events or replayed history
+};
+
+class ResourceStore {
+ public:
+  explicit ResourceStore(std::size_t history_size);
+
+  // A copy, so callers can use it after the lock is released even if a CRD changes.
+  std::optional<ResourceInfo> resolve(const std::string& group, const std::string& version,
+                                      const std::string& plural) const;
+  template <class F>
+  auto with_registry(F&& f) const {
+    std::lock_guard lock(mu_);
+    return f(registry_);
+  }
+
+  nlohmann::json get(const ResourceInfo& info, const std::string& ns, const std::string& name) const;
+  ListResult list(const ResourceInfo& info, const std::string& ns, const ListOptions& opts) const;
+  nlohmann::json create(const ResourceInfo& info, const std::string& ns, nlohmann::json body,
+                        const WriteOptions& opts = {});
+  // `subresource` is "" or "status".
+  nlohmann::json update(const ResourceInfo& info, const std::string& ns, const std::string& name,
+                        nlohmann::json body, const std::string& subresource,
+                        const WriteOptions& opts = {});
+  nlohmann::json patch(const ResourceInfo& info, const std::string& ns, const std::string& name,
+                       PatchType type, const nlohmann::json& patch, const std::string& subresource,
+                       const WriteOptions& opts = {});
+  // Returns the object as deleted (or as marked for deletion when finalizers hold it).
+  nlohmann::json remove(const ResourceInfo& info, const std::string& ns, const std::string& name,
+                        const DeleteOptions& opts = {});
+  std::vector<nlohmann::json> remove_collection(const ResourceInfo& info, const std::string& ns,
+                                                const ListOptions& selection,
+                                                const DeleteOptions& opts = {});
+
+  // `resource_version` "" or "0": start with the current objects as ADDED; otherwise replay
+  // history after it (ApiError 410 when it is older than the retained history).
+  WatchStart watch(const ResourceInfo& info, const std::string& ns,
+                   const std::string& resource_version);
+  // The resourceVersion a BOOKMARK may carry: the current one, if `w` has nothing queued.
+  std::optional<std::string> bookmark_rv(const Watcher& w) const;
+  std::string current_rv() const;
+
+  void compact();
+  void close_watchers();
+
+ private:
+  nlohmann::json update_locked(const ResourceInfo& info, const std::string& ns,
+                               const std::string& name, nlohmann::json body,
+                               const std::string& subresource, const WriteOptions& opts);
+  nlohmann::json delete_locked(const std::string& gr, const std::string& ns,
+                               const std::string& name, const DeleteOptions& opts);
+  void remove_now(const std::string& gr, const std::string& ns, const std::string& name,
+                  const std::string& propagation);
+  void cascade(const std::string& owner_uid, const std::string& propagation);
+  bool uid_alive(const std::string& uid) const;
+  void ensure_namespace(const std::string& ns) const;
+  void admit(const ResourceInfo& info, const std::string& name, nlohmann::json& obj,
+             const WriteOptions& opts) const;
+
+  mutable std::mutex mu_;
+  ObjectStore store_;
+  ResourceRegistry registry_;
+};
+
+// Decisions kept pure for unit tests.
+// Name rules: RFC 1123 label for namespaces/services, subdomain otherwise. nullopt = valid.
+std::optional<FieldCause> check_object_name(const ResourceInfo& info, const std::string& name);
+// metadata.generation moves only when something outside metadata and status changed.
+bool spec_changed(const nlohmann::json& before, const nlohmann::json& after);
+
+}  // namespace redraft::devserver
