@@ -143,6 +143,10 @@ json integer_min(const std::string& description, std::int64_t minimum) {
   return s;
 }
 
+json text_field(const std::string& description) {
+  return bounded_string(description, kMaxTextLength);
+}
+
 json number_field(const std::string& description) {
   return {{"type", "number"}, {"description", description}};
 }
@@ -303,9 +307,9 @@ json agent_schema() {
           s["default"] = prompt_via::kFile;
           return s;
         }()},
-       {"instructions", string_field("Preamble prepended to every prompt.")},
+       {"instructions", text_field("Preamble prepended to every prompt.")},
        {"instructionsPath",
-        with_description({{"type", "string"}, {"pattern", "^[^/]"}, {"maxLength", 4096}},
+        with_description({{"type", "string"}, {"pattern", repo_path_pattern()}, {"maxLength", kMaxPathLength}},
                          "A file in the repository (e.g. .redraft/agents/coder.md) whose content "
                          "is added to the prompt when present.")},
        {"env", env_schema()},
@@ -341,12 +345,12 @@ json agentic_task_schema() {
        {"branch", branch_field("The working branch (without refs/heads/).")},
        {"issue", object_field("The issue to work on.",
                               {{"number", integer_min("Issue number.", 1)},
-                               {"title", string_field("Issue title.")},
-                               {"body", string_field("Issue body.")}},
+                               {"title", text_field("Issue title.")},
+                               {"body", text_field("Issue body.")}},
                               {"number"})},
-       {"prompt", string_field("What to do, when there is no issue (or in addition to it).")},
-       {"promptPrefix", string_field("Text placed before the prompt.")},
-       {"intent", string_field("The Workload's intent, scoping every coder prompt.")},
+       {"prompt", text_field("What to do, when there is no issue (or in addition to it).")},
+       {"promptPrefix", text_field("Text placed before the prompt.")},
+       {"intent", text_field("The Workload's intent, scoping every coder prompt.")},
        {"reviseFromBranch",
         branch_field("Branch on the push remote holding the prior attempt to revise.")},
        {"branchStrategy", [] {
@@ -429,7 +433,8 @@ json workload_schema() {
           s["maxLength"] = kMaxWorkloadTaskNameLength;
           return s;
         }()},
-       {"prompt", with_description({{"type", "string"}, {"minLength", 1}}, "What to do.")}},
+       {"prompt", with_description({{"type", "string"}, {"minLength", 1}, {"maxLength", kMaxTextLength}},
+                                   "What to do.")}},
       {"name", "prompt"});
   json spec = object_field(
       "Issues (or prompts) to implement, reviewed and revised until approved.",
@@ -448,7 +453,7 @@ json workload_schema() {
           json s = array_of("Prompt-defined items.", json());
           return s;
         }()},
-       {"intent", string_field("Scopes every coder prompt.")},
+       {"intent", text_field("Scopes every coder prompt.")},
        {"coderAgentRef", local_ref("The coder Agent for first attempts.")},
        {"reviewerAgentRefs", array_of("Reviewer Agents; each reviews every attempt.",
                                       local_ref("A reviewer Agent."))},
@@ -563,6 +568,14 @@ std::string object_name_pattern() {
 std::string repo_url_pattern() {
   static const std::string pattern = build_repo_url_pattern();
   return pattern;
+}
+
+std::string repo_path_pattern() {
+  const std::string any = "[^/\\x00-\\x1f\\x7f]";
+  const std::string not_dot = "[^/.\\x00-\\x1f\\x7f]";
+  // A non-empty component other than "..".
+  const std::string component = "(?:" + not_dot + any + "*|\\.(?:" + not_dot + any + "*)?|\\.\\." + any + "+)";
+  return "^" + component + "(?:/(?:" + component + ")?)*$";
 }
 
 std::string task_name_pattern() { return "^[a-z]([-a-z0-9]*[a-z0-9])?$"; }

@@ -38,6 +38,8 @@ std::string branch_name_pattern();
 std::string object_name_pattern();
 // A repository URL without credentials, as repo_url_problem() in validation.cpp accepts it.
 std::string repo_url_pattern();
+// A relative path inside the repository that cannot escape it (no leading '/', no "..").
+std::string repo_path_pattern();
 // A Workload task name (item key).
 std::string task_name_pattern();
 

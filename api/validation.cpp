@@ -231,6 +231,9 @@ void check_quantities(Errors& errors, const std::string& field,
 
 // A path inside the repository: relative and unable to escape the workspace.
 std::optional<std::string> repo_path_problem(std::string_view path) {
+  if (path.size() > kMaxPathLength) {
+    return "must be no more than " + std::to_string(kMaxPathLength) + " characters";
+  }
   if (path.front() == '/') return "must be a relative path inside the repository";
   for (unsigned char c : path) {
     if (c < 0x20 || c == 0x7f) return "must not contain control characters";
@@ -243,6 +246,12 @@ std::optional<std::string> repo_path_problem(std::string_view path) {
     start = end + 1;
   }
   return std::nullopt;
+}
+
+void check_text(Errors& errors, const std::string& field, const std::string& text) {
+  if (text.size() > kMaxTextLength) {
+    errors.push_back({field, "must be no more than " + std::to_string(kMaxTextLength) + " bytes"});
+  }
 }
 
 bool is_hex_sha(std::string_view sha) {
@@ -342,6 +351,7 @@ std::vector<FieldError> validate(const Agent& agent) {
       errors.push_back({"spec.instructionsPath", *problem});
     }
   }
+  check_text(errors, "spec.instructions", spec.instructions);
   check_env(errors, "spec.env", spec.env);
   if (spec.resources) {
     check_quantities(errors, "spec.resources.limits", spec.resources->limits);
@@ -368,9 +378,16 @@ std::vector<FieldError> validate(const AgenticTask& task) {
   if (spec.kind == task_kind::kCode && !spec.issue && spec.prompt.empty()) {
     errors.push_back({"spec.issue", "Required value: code tasks need spec.issue or spec.prompt"});
   }
-  if (spec.issue && spec.issue->number < 1) {
-    errors.push_back({"spec.issue.number", "must be greater than or equal to 1"});
+  if (spec.issue) {
+    if (spec.issue->number < 1) {
+      errors.push_back({"spec.issue.number", "must be greater than or equal to 1"});
+    }
+    check_text(errors, "spec.issue.title", spec.issue->title);
+    check_text(errors, "spec.issue.body", spec.issue->body);
   }
+  check_text(errors, "spec.prompt", spec.prompt);
+  check_text(errors, "spec.promptPrefix", spec.promptPrefix);
+  check_text(errors, "spec.intent", spec.intent);
   if (spec.kind == task_kind::kReview && !spec.reviseFromBranch.empty()) {
     errors.push_back({"spec.reviseFromBranch", "must not be set on review tasks"});
   }
@@ -436,7 +453,9 @@ std::vector<FieldError> validate(const Workload& workload) {
       errors.push_back({at + ".name", "Duplicate value: " + quote(item.name)});
     }
     require(errors, at + ".prompt", item.prompt);
+    check_text(errors, at + ".prompt", item.prompt);
   }
+  check_text(errors, "spec.intent", spec.intent);
   check_ref(errors, "spec.coderAgentRef", spec.coderAgentRef);
   for (std::size_t i = 0; i < spec.reviewerAgentRefs.size(); ++i) {
     check_ref(errors, "spec.reviewerAgentRefs[" + std::to_string(i) + "]",

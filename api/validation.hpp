@@ -18,6 +18,11 @@ inline constexpr std::size_t kMaxBranchNameLength = 255;
 // (at most 253 characters) with room left for the suffixes.
 inline constexpr std::size_t kMaxWorkloadNameLength = 180;
 inline constexpr std::size_t kMaxWorkloadTaskNameLength = 40;
+// Prompts, issue texts, intents and instructions: generous, but bounded well below the API
+// server's object size limit so a runaway generator fails with a field error, not an opaque 413.
+inline constexpr std::size_t kMaxTextLength = 256 * 1024;
+// Repository-relative paths (Agent.spec.instructionsPath).
+inline constexpr std::size_t kMaxPathLength = 4096;
 // Kubernetes resource.Quantity syntax (ECMAScript and RE2 compatible).
 inline constexpr const char* kQuantityPattern =
     "^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$";

@@ -250,6 +250,38 @@ TEST(SchemaAgreement, NamePatterns) {
   }
 }
 
+TEST(SchemaAgreement, InstructionsPathPatternMatchesValidation) {
+  const auto crd = schema::agent_crd();
+  const auto& field = props(crd, {"spec", "instructionsPath"});
+  EXPECT_EQ(field["pattern"], schema::repo_path_pattern());
+  const std::regex re(schema::repo_path_pattern(), std::regex::ECMAScript);
+  for (const std::string path :
+       {".redraft/agents/coder.md", "a", ".", "./a", ".a/b", "..a", "a..", "...", "a//b", "a/",
+        "..", "../x", "a/../b", "a/..", "/etc/passwd", "/", "a\nb", "a\tb", "a/./b",
+        "x/.../y", "a\x7f"}) {
+    Agent agent;
+    agent.spec.role = role::kCoder;
+    agent.spec.command = {"x"};
+    agent.spec.instructionsPath = path;
+    bool valid = validate(agent).empty();
+    EXPECT_EQ(std::regex_match(path, re), valid) << ::testing::PrintToString(path);
+  }
+}
+
+TEST(SchemaAgreement, TextLimitsMatchValidation) {
+  const auto task_crd = schema::agentic_task_crd();
+  for (const char* name : {"prompt", "promptPrefix", "intent"}) {
+    EXPECT_EQ(props(task_crd, {"spec", name})["maxLength"], kMaxTextLength) << name;
+  }
+  EXPECT_EQ(props(task_crd, {"spec", "issue", "body"})["maxLength"], kMaxTextLength);
+  const auto agent_crd = schema::agent_crd();
+  EXPECT_EQ(props(agent_crd, {"spec", "instructions"})["maxLength"], kMaxTextLength);
+  const auto wl_crd = schema::workload_crd();
+  EXPECT_EQ(props(wl_crd, {"spec", "intent"})["maxLength"], kMaxTextLength);
+  EXPECT_EQ(props(wl_crd, {"spec", "tasks"})["items"]["properties"]["prompt"]["maxLength"],
+            kMaxTextLength);
+}
+
 std::vector<std::string> enum_of(const json& field) {
   return field.at("enum").get<std::vector<std::string>>();
 }

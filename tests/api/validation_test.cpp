@@ -359,6 +359,28 @@ TEST(Validation, WorkloadNumbersAndRefs) {
   EXPECT_THAT(only_error(wl), HasSubstr("metadata.name: must be no more than 180 characters"));
 }
 
+TEST(Validation, HugeTextsAreRejectedNamingTheField) {
+  const std::string huge(kMaxTextLength + 1, 'x');
+  auto task = valid_task();
+  task.spec.prompt = huge;
+  task.spec.issue->body = huge;
+  EXPECT_THAT(errors_of(task), ::testing::UnorderedElementsAre(
+                                   "spec.prompt: must be no more than 262144 bytes",
+                                   "spec.issue.body: must be no more than 262144 bytes"));
+  task = valid_task();
+  task.spec.prompt = std::string(kMaxTextLength, 'x');
+  EXPECT_THAT(errors_of(task), ::testing::IsEmpty());
+  auto wl = valid_workload();
+  wl.spec.tasks = {{"big", huge}};
+  wl.spec.intent = huge;
+  EXPECT_THAT(errors_of(wl), ::testing::UnorderedElementsAre(
+                                 "spec.tasks[0].prompt: must be no more than 262144 bytes",
+                                 "spec.intent: must be no more than 262144 bytes"));
+  auto agent = valid_agent();
+  agent.spec.instructions = huge;
+  EXPECT_EQ(only_error(agent), "spec.instructions: must be no more than 262144 bytes");
+}
+
 TEST(Validation, JoinErrors) {
   EXPECT_EQ(join_errors({{"a", "x"}, {"b", "y"}}), "a: x; b: y");
   EXPECT_EQ(join_errors({}), "");
