@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <regex>
 
 #include "executor/git/git_error.hpp"
 #include "executor/support/redact.hpp"
@@ -213,10 +214,12 @@ Remote::~Remote() {
 void Remote::fail(int rc, const std::string& what) {
   std::string detail = last_error_text(rc);
   std::string where = what + " " + redacted(url_);
+  // HTTP status text from libgit2 ("unexpected http status code: 403"); matched as a phrase so a
+  // port number that happens to contain "401" is never read as an auth failure.
+  static const std::regex http_auth_status(R"(status code:? *40[13]\b)");
   bool auth = rc == GIT_EAUTH || !state_->auth_problem.empty() ||
-              state_->credential_calls > kMaxCredentialCalls ||
-              detail.find("401") != std::string::npos || detail.find("403") != std::string::npos ||
-              rc == GIT_ECERTIFICATE;
+              state_->credential_calls > kMaxCredentialCalls || rc == GIT_ECERTIFICATE ||
+              std::regex_search(detail, http_auth_status);
   if (auth) {
     std::string why = state_->auth_problem.empty() ? detail : state_->auth_problem;
     throw GitError(Failure::kAuth, "authentication failed: " + where + ": " + redacted(why));

@@ -50,7 +50,8 @@ std::string to_hex(const git_oid& oid) {
 Workspace Workspace::create(const std::filesystem::path& dir) {
   std::error_code ec;
   if (std::filesystem::exists(dir, ec) && !std::filesystem::is_empty(dir, ec)) {
-    throw GitError(Failure::kInvalid, "workspace " + dir.string() + " is not empty");
+    // Never reuse a directory someone else filled: its .git could carry hooks or config.
+    throw GitError(Failure::kLocal, "workspace " + dir.string() + " is not empty");
   }
   std::filesystem::create_directories(dir, ec);
   if (ec) throw GitError(Failure::kLocal, "cannot create workspace " + dir.string() + ": " + ec.message());
@@ -170,6 +171,13 @@ RebaseOutcome Workspace::rebase(const std::string& tip, const std::string& onto,
 std::optional<std::string> Workspace::commit_worktree(const std::string& parent,
                                                       const Identity& author,
                                                       const std::string& message) {
+  // The agent could have written ignore patterns or attributes under .git/info to keep files
+  // out of the commit or to change how they are stored; only the repository's own .gitignore
+  // and .gitattributes count.
+  std::error_code ec;
+  const std::filesystem::path gitdir = git_repository_path(repo_.get());
+  std::filesystem::remove(gitdir / "info" / "exclude", ec);
+  std::filesystem::remove(gitdir / "info" / "attributes", ec);
   CommitPtr parent_commit = lookup_commit(repo_.get(), parent);
   git_tree* parent_tree_raw = nullptr;
   check(git_commit_tree(&parent_tree_raw, parent_commit.get()), "parent tree");

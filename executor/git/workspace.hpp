@@ -50,7 +50,8 @@ class Workspace {
 
   // Builds a tree from the work tree (starting from `parent`'s tree so tracked files stay
   // tracked, adding everything not ignored by .gitignore, dropping deleted files) and commits it
-  // on top of `parent`. Nothing in .git (index, refs, commits) is used. Returns nullopt when the
+  // on top of `parent`. Nothing in .git (index, refs, commits, info/exclude, info/attributes)
+  // is used — .git/info/exclude and .git/info/attributes are deleted first. Returns nullopt when the
   // tree equals the parent's.
   std::optional<std::string> commit_worktree(const std::string& parent, const Identity& author,
                                              const std::string& message);

@@ -30,6 +30,11 @@ void run_agent(const PhaseInputs& in, api::AgenticTaskStatus& status, const Agen
   status.timings->agentSeconds = outcome.seconds;
   status.summary = redacted(outcome.summary);
   status.findings = outcome.findings;
+  for (auto& f : status.findings) {  // agent output is untrusted text like any log line
+    f.message = redacted(f.message);
+    f.suggestion = redacted(f.suggestion);
+    f.file = redacted(f.file);
+  }
   if (in.task.spec.kind == api::task_kind::kReview) status.verdict = outcome.verdict;
   if (!outcome.success) {
     mark_failed(status, outcome.reason.empty() ? api::reason::kAgentFailed : outcome.reason,

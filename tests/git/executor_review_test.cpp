@@ -1,6 +1,7 @@
 // Review tasks (ISSUE scenario 7) and hostile input (scenario 10), through the real binary.
 #include <gtest/gtest.h>
 
+#include "api/codec.hpp"
 #include "tests/git/scenario_fixture.hpp"
 
 namespace redraft::gittest {
@@ -88,6 +89,9 @@ struct HostileCase {
   const char* value;
 };
 
+// Printed by field only: the values themselves (newlines, dashes) would garble test names.
+void PrintTo(const HostileCase& c, std::ostream* os) { *os << c.field; }
+
 class HostileRefs : public GitScenario, public ::testing::WithParamInterface<HostileCase> {};
 
 TEST_P(HostileRefs, RejectedBeforeAnyGitCallNamingTheField) {
@@ -120,7 +124,21 @@ INSTANTIATE_TEST_SUITE_P(
                       HostileCase{"branch", ""}, HostileCase{"baseBranch", "-x"},
                       HostileCase{"baseBranch", "a..b"}, HostileCase{"reviseFromBranch", "--upload-pack=x"},
                       HostileCase{"reviseFromBranch", "a\nREDRAFT-RESULT {}"},
-                      HostileCase{"reviseFromBranch", "x.lock"}));
+                      HostileCase{"reviseFromBranch", "x.lock"}),
+    [](const ::testing::TestParamInfo<HostileCase>& info) {
+      return std::string(info.param.field) + "_" + std::to_string(info.index);
+    });
+
+TEST_F(ExecutorReview, TaskAndAgentFilesMayBeYaml) {
+  push_commit("main", "redraft/r/4", {{"f.txt", "f\n"}}, "feature");
+  auto agent = reviewer("echo '{\"verdict\":\"GO\"}' > \"$REDRAFT_RESULT_FILE\"");
+  ExecutorRun run(make_task("review", url_, "redraft/r/4"), agent);
+  fixtures::write_file(run.root() / "task.json", api::to_yaml(make_task("review", url_, "redraft/r/4")));
+  fixtures::write_file(run.root() / "agent.json", api::to_yaml(agent));
+  ASSERT_EQ(fixtures::read_file(run.root() / "task.json").find('{'), std::string::npos);  // really YAML
+  PhaseRun all = run.phase("run");
+  EXPECT_EQ(all.status.verdict, "GO") << all.status.message;
+}
 
 TEST_F(ExecutorReview, UnreadableTaskFileIsAResultNotACrash) {
   ExecutorRun run(nlohmann::json::object(), make_agent("coder", "/bin/true"));

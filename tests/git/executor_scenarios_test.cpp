@@ -244,6 +244,8 @@ TEST_F(ExecutorScenario, AgentCommitsAndGitConfigEditsAreIgnored) {
       "git config url." + evil_url + ".insteadOf " + url_ + "\n"
       "git config url." + evil_url + ".pushInsteadOf " + url_ + "\n"
       "git config core.worktree /tmp\n"
+      "echo 'hidden.txt' >> .git/info/exclude\n"
+      "echo hidden > hidden.txt\n"
       "echo after > after.txt\n"));
   expect_result_consistent(run.phase("prepare"));
   expect_result_consistent(run.phase("agent"));
@@ -258,6 +260,7 @@ TEST_F(ExecutorScenario, AgentCommitsAndGitConfigEditsAreIgnored) {
   EXPECT_EQ(file_at(*pushed, "work.txt"), "work\n");
   EXPECT_EQ(file_at(*pushed, "after.txt"), "after\n");
   EXPECT_FALSE(file_at(*pushed, "debug.log"));  // .gitignore respected
+  EXPECT_EQ(file_at(*pushed, "hidden.txt"), "hidden\n");  // .git/info/exclude edits are not
   EXPECT_FALSE(fixtures::remote_ref_sha(evil.string(), "refs/heads/redraft/wl/10"));
   const std::string msg = commit_message(*pushed);
   EXPECT_NE(msg.find("Redraft-Task: t1"), std::string::npos) << msg;
