@@ -1,5 +1,8 @@
 #include "executor/phases/task_checks.hpp"
 
+#include <set>
+
+#include "api/validation.hpp"
 #include "executor/git/ref_rules.hpp"
 
 namespace redraft::executor {
@@ -28,6 +31,13 @@ std::vector<std::string> executor_spec_problems(const api::AgenticTask& task) {
   if (spec.author) {
     if (spec.author->name.empty()) out.push_back("spec.author.name: required when author is set");
     if (spec.author->email.empty()) out.push_back("spec.author.email: required when author is set");
+  }
+  // Then the API's own rules (the CRD schema's, URLs without credentials, etc.) for every field
+  // not already reported above, so the executor and the API server never disagree silently.
+  std::set<std::string> reported;
+  for (const auto& p : out) reported.insert(p.substr(0, p.find(':')));
+  for (const auto& e : api::validate(task)) {
+    if (reported.count(e.field) == 0) out.push_back(e.to_string());
   }
   return out;
 }

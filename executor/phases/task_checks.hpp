@@ -9,7 +9,8 @@
 
 namespace redraft::executor {
 
-// Every problem as "<field>: <what is wrong>" (never echoing hostile values), empty when fine.
+// Every problem as "<field>: <what is wrong>" (never echoing hostile values), empty when fine:
+// the executor's ref rules (checked with libgit2's name rules too), then api::validate().
 // Expects defaults applied (baseBranch filled in).
 std::vector<std::string> executor_spec_problems(const api::AgenticTask& task);
 

@@ -77,14 +77,16 @@ TEST_F(ExecutorHttp, MissingCredentialsIsAuthFailed) {
   EXPECT_EQ(prep.status.reason, "AuthFailed") << prep.status.message;
 }
 
-TEST_F(ExecutorHttp, TokenEmbeddedInTheUrlIsRedactedFromErrors) {
-  // A URL with userinfo pointing at a port nobody listens on: the error names the URL, redacted.
+TEST_F(ExecutorHttp, TokenEmbeddedInTheUrlIsRejectedWithoutEchoingIt) {
   const std::string leaky = "http://user:" + std::string(kToken) + "@127.0.0.1:" +
-                            std::to_string(fixtures::pick_free_port()) + "/origin.git";
+                            std::to_string(http_->port()) + "/origin.git";
   auto task = make_task("code", leaky, "redraft/h/5");
   ExecutorRun run(task, agent("true"));
+  http_->reset_counters();
   PhaseRun prep = run.phase("prepare");
-  EXPECT_EQ(prep.status.reason, "CloneFailed") << prep.status.message;
+  EXPECT_EQ(prep.status.reason, "InvalidSpec") << prep.status.message;
+  EXPECT_NE(prep.status.message.find("spec.repo.url"), std::string::npos) << prep.status.message;
+  EXPECT_EQ(http_->request_count(), 0u);
   expect_no_token(prep);
 }
 

@@ -125,6 +125,7 @@ TEST(TaskChecks, NamesEachBadField) {
   t.spec.baseBranch = "main";
   t.spec.reviseFromBranch = "a..b";
   t.spec.branchStrategy = "merge";
+  t.spec.expectedRemoteSha = "not-a-sha";  // only the API rules know this one
   auto problems = executor_spec_problems(t);
   std::string all;
   for (const auto& p : problems) all += p + "\n";
@@ -133,6 +134,9 @@ TEST(TaskChecks, NamesEachBadField) {
   EXPECT_NE(all.find("spec.branch: must not start with '-'"), std::string::npos) << all;
   EXPECT_NE(all.find("spec.reviseFromBranch: must not contain '..'"), std::string::npos) << all;
   EXPECT_NE(all.find("spec.branchStrategy"), std::string::npos) << all;
+  EXPECT_NE(all.find("spec.expectedRemoteSha"), std::string::npos) << all;
+  // A field both checks cover is reported once.
+  EXPECT_EQ(all.find("spec.branch:"), all.rfind("spec.branch:")) << all;
 }
 
 // ---- libgit2 wrappers against real servers ----
@@ -161,6 +165,21 @@ TEST_F(RemoteCore, ProbeDistinguishesMissingRefFromUnreachableRemote) {
     FAIL() << "connect to a stopped daemon succeeded";
   } catch (const git::GitError& e) {
     EXPECT_EQ(e.failure(), git::Failure::kTransport) << e.what();
+  }
+}
+
+TEST_F(RemoteCore, ErrorsNeverCarryUrlUserinfo) {
+  auto ws = git::Workspace::create(dir_->path() / "ws");
+  const std::string url = "http://user:" + std::string(kToken) + "@127.0.0.1:" +
+                          std::to_string(fixtures::pick_free_port()) + "/origin.git";
+  git::Remote remote(ws.raw(), url, nullptr, git::Remote::Direction::kFetch);
+  try {
+    remote.connect();
+    FAIL() << "connect to a closed port succeeded";
+  } catch (const git::GitError& e) {
+    EXPECT_EQ(e.failure(), git::Failure::kTransport) << e.what();
+    EXPECT_EQ(std::string(e.what()).find(kToken), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("http://***@127.0.0.1"), std::string::npos) << e.what();
   }
 }
 
