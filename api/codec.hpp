@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -56,6 +57,10 @@ REDRAFT_API_CODEC(Workload)
 
 // Parses text that is either JSON or YAML (one document) into JSON. Throws DecodeError.
 nlohmann::json parse_document(std::string_view text);
+
+// Parses a multi-document YAML stream ("---" separated, e.g. a manifest file) or one JSON
+// value; empty documents are skipped. Errors name the document: "document 2: spec: ...".
+std::vector<nlohmann::json> parse_documents(std::string_view text);
 
 // Renders JSON as block-style YAML (for manifests and CRD generation).
 std::string to_yaml(const nlohmann::json& value);

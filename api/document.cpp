@@ -6,6 +6,7 @@
 // (yes/no/on/off, numbers, timestamps...), so both readers get the same document back.
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <set>
 #include <string>
@@ -22,6 +23,44 @@ using nlohmann::json;
 // Aliases can make a small YAML text expand exponentially ("billion laughs"); cap the work.
 constexpr std::size_t kMaxNodes = 250'000;
 constexpr int kMaxDepth = 200;
+
+// yaml-cpp passes bytes through unchecked; JSON strings must be UTF-8 (nlohmann's dump()
+// throws on anything else), so invalid text is rejected here, with its path.
+bool valid_utf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::size_t extra = 0;
+    std::uint32_t min = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      extra = 1;
+      min = 0x80;
+    } else if ((c & 0xF0) == 0xE0) {
+      extra = 2;
+      min = 0x800;
+    } else if ((c & 0xF8) == 0xF0) {
+      extra = 3;
+      min = 0x10000;
+    } else {
+      return false;
+    }
+    if (i + extra >= s.size()) return false;  // truncated sequence
+    std::uint32_t cp = c & (0x3F >> extra);
+    for (std::size_t k = 1; k <= extra; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += extra + 1;
+  }
+  return true;
+}
+
+std::string at_path(const std::string& path) { return path.empty() ? "document" : path; }
 
 struct YamlConverter {
   std::size_t nodes = 0;
@@ -125,7 +164,7 @@ struct YamlConverter {
 
   json convert(const YAML::Node& node, int depth, const std::string& path) {
     if (++nodes > kMaxNodes) throw DecodeError("YAML document too large (too many nodes after alias expansion)");
-    if (depth > kMaxDepth) throw DecodeError((path.empty() ? std::string("document") : path) + ": nested too deeply");
+    if (depth > kMaxDepth) throw DecodeError(at_path(path) + ": nested too deeply");
     switch (node.Type()) {
       case YAML::NodeType::Undefined:
       case YAML::NodeType::Null:
@@ -133,6 +172,7 @@ struct YamlConverter {
       case YAML::NodeType::Scalar: {
         const std::string& tag = node.Tag();
         const std::string& text = node.Scalar();
+        if (!valid_utf8(text)) throw DecodeError(at_path(path) + ": invalid UTF-8");
         if (tag == "!" || tag == "tag:yaml.org,2002:str") return text;  // quoted, block, !!str
         return resolve_plain(text);
       }
@@ -148,10 +188,10 @@ struct YamlConverter {
         json out = json::object();
         for (const auto& entry : node) {
           if (!entry.first.IsScalar()) {
-            throw DecodeError((path.empty() ? std::string("document") : path) +
-                              ": mapping keys must be scalars");
+            throw DecodeError(at_path(path) + ": mapping keys must be scalars");
           }
           const std::string& key = entry.first.Scalar();
+          if (!valid_utf8(key)) throw DecodeError(at_path(path) + ": invalid UTF-8 in a key");
           std::string child_path = path.empty() ? key : path + "." + key;
           if (out.contains(key)) throw DecodeError(child_path + ": duplicate key");
           out[key] = convert(entry.second, depth + 1, child_path);
@@ -265,33 +305,67 @@ void render(const json& v, int indent, std::string& out) {
 
 }  // namespace
 
-nlohmann::json parse_document(std::string_view text) {
-  auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) throw DecodeError("empty document");
-  if (text[first] == '{' || text[first] == '[') {
-    try {
-      return nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
-      throw DecodeError(describe_json_error(e));
-    }
-  }
-  std::vector<YAML::Node> docs;
+namespace {
+
+std::vector<YAML::Node> load_yaml(std::string_view text) {
   try {
-    docs = YAML::LoadAll(std::string(text));
+    return YAML::LoadAll(std::string(text));
   } catch (const YAML::Exception& e) {
     throw DecodeError("invalid YAML at line " + std::to_string(e.mark.line + 1) + ", column " +
                       std::to_string(e.mark.column + 1) + ": " + e.msg);
   }
+}
+
+nlohmann::json convert_yaml(const YAML::Node& node) {
+  YamlConverter converter;
+  try {
+    return converter.convert(node, 0, "");
+  } catch (const YAML::Exception& e) {
+    throw DecodeError(std::string("invalid YAML: ") + e.msg);
+  }
+}
+
+bool starts_like_json(std::string_view text, std::size_t first) {
+  return text[first] == '{' || text[first] == '[';
+}
+
+nlohmann::json parse_json(std::string_view text) {
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw DecodeError(describe_json_error(e));
+  }
+}
+
+}  // namespace
+
+std::vector<nlohmann::json> parse_documents(std::string_view text) {
+  auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return {};
+  if (starts_like_json(text, first)) return {parse_json(text)};
+  std::vector<nlohmann::json> out;
+  const auto docs = load_yaml(text);
+  for (std::size_t i = 0; i < docs.size(); ++i) {
+    if (docs[i].IsNull()) continue;  // "---" separators around nothing
+    try {
+      out.push_back(convert_yaml(docs[i]));
+    } catch (const DecodeError& e) {
+      throw DecodeError("document " + std::to_string(i + 1) + ": " + e.what());
+    }
+  }
+  return out;
+}
+
+nlohmann::json parse_document(std::string_view text) {
+  auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) throw DecodeError("empty document");
+  if (starts_like_json(text, first)) return parse_json(text);
+  const auto docs = load_yaml(text);
   if (docs.empty()) throw DecodeError("empty document");
   if (docs.size() > 1) {
     throw DecodeError("expected one YAML document, got " + std::to_string(docs.size()));
   }
-  YamlConverter converter;
-  try {
-    return converter.convert(docs.front(), 0, "");
-  } catch (const YAML::Exception& e) {
-    throw DecodeError(std::string("invalid YAML: ") + e.msg);
-  }
+  return convert_yaml(docs.front());
 }
 
 std::string to_yaml(const nlohmann::json& value) {

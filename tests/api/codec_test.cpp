@@ -249,6 +249,31 @@ TEST(Document, AliasBombIsRejectedNotExpanded) {
   EXPECT_NE(parse_error(text).find("too large"), std::string::npos);
 }
 
+TEST(Document, InvalidUtf8IsRejectedWithItsPath) {
+  EXPECT_EQ(parse_error("spec:\n  prompt: \"a\xff\"\n"), "spec.prompt: invalid UTF-8");
+  EXPECT_EQ(parse_error("spec:\n  prompt: caf\xc3\n"), "spec.prompt: invalid UTF-8");
+  EXPECT_EQ(parse_error("spec:\n  prompt: \xed\xa0\x80\n"), "spec.prompt: invalid UTF-8");  // surrogate
+  EXPECT_EQ(parse_error("spec:\n  prompt: \xc0\xaf\n"), "spec.prompt: invalid UTF-8");  // overlong
+  EXPECT_EQ(parse_document("a: caf\xc3\xa9 \xf0\x9f\x99\x82\n")["a"], "caf\xc3\xa9 \xf0\x9f\x99\x82");
+  // Whatever parse_document returns can be serialized again.
+  EXPECT_NO_THROW(parse_document("a: caf\xc3\xa9\n").dump());
+}
+
+TEST(Document, MultiDocumentStreams) {
+  auto docs = parse_documents("---\na: 1\n---\n---\nb: x\n...\n");
+  ASSERT_EQ(docs.size(), 2u);
+  EXPECT_EQ(docs[0], json::parse(R"({"a": 1})"));
+  EXPECT_EQ(docs[1], json::parse(R"({"b": "x"})"));
+  EXPECT_TRUE(parse_documents("  \n").empty());
+  EXPECT_EQ(parse_documents(R"({"a": 1})").size(), 1u);
+  try {
+    parse_documents("a: 1\n---\nb: 1\nb: 2\n");
+    FAIL() << "duplicate key accepted";
+  } catch (const DecodeError& e) {
+    EXPECT_STREQ(e.what(), "document 2: b: duplicate key");
+  }
+}
+
 TEST(Document, ToYamlRoundTripsThroughParse) {
   const json value = json::parse(R"({
     "plain": "hello", "spaces": "two words", "num_string": "12", "bool_string": "yes",
