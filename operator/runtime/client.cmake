@@ -1,7 +1,13 @@
 # The Kubernetes API client library (owner: runtime-client). Included by operator/runtime/CMakeLists.txt.
 # "runtime-cache" appends its sources to REDRAFT_RUNTIME_CLIENT_SOURCES from cache.cmake.
 set(REDRAFT_RUNTIME_CLIENT_SOURCES
+  client/client.cpp
+  client/config.cpp
+  client/credentials.cpp
+  client/exec_credential.cpp
   client/request.cpp
+  client/transport.cpp
+  client/watch_decoder.cpp
 )
 include(${CMAKE_CURRENT_SOURCE_DIR}/cache.cmake OPTIONAL)
 add_library(redraft_runtime_client STATIC ${REDRAFT_RUNTIME_CLIENT_SOURCES})
