@@ -44,7 +44,14 @@ T decode_input(const std::filesystem::path& path, const char* flag) {
   }
 }
 
-bool emit(const api::AgenticTaskStatus& status, const std::filesystem::path& out) {
+bool emit(api::AgenticTaskStatus status, const std::filesystem::path& out) {
+  // Last line of defence: every free-text field is redacted once more before it leaves.
+  status.message = redacted(status.message);
+  status.summary = redacted(status.summary);
+  for (auto& f : status.findings) {
+    f.message = redacted(f.message);
+    f.suggestion = redacted(f.suggestion);
+  }
   std::string json = result_json(status);
   bool written = true;
   try {

@@ -149,6 +149,35 @@ TEST_F(ExecutorReview, UnreadableTaskFileIsAResultNotACrash) {
   EXPECT_NE(all.status.message.find("--task-file"), std::string::npos) << all.status.message;
 }
 
+TEST_F(ExecutorReview, UnwritableResultFileExitsNonZeroButStillPrintsTheResult) {
+  ExecutorRun run(make_task("code", url_, "redraft/r/5"), make_agent("coder", "/bin/true"));
+  auto r = fixtures::run_command({executor_binary(), "prepare", "--task-file", (run.root() / "task.json").string(),
+                                  "--agent-file", (run.root() / "agent.json").string(), "--workspace",
+                                  run.workspace().string(), "--state-dir", run.state_dir().string(),
+                                  "--result-file", (run.root() / "no-such-dir" / "out.json").string()});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("REDRAFT-RESULT {"), std::string::npos) << r.out;
+}
+
+TEST_F(ExecutorReview, PublishWithoutPrepareIsAnInternalErrorResult) {
+  ExecutorRun run(make_task("code", url_, "redraft/r/6"), make_agent("coder", "/bin/true"));
+  PhaseRun pub = run.phase("publish");
+  ASSERT_EQ(pub.process.exit_code, 0) << pub.all_output();
+  EXPECT_EQ(pub.status.phase, "Failed");
+  EXPECT_EQ(pub.status.reason, "InternalError");
+  EXPECT_NE(pub.status.message.find("prepare"), std::string::npos) << pub.status.message;
+  EXPECT_FALSE(remote_sha("redraft/r/6"));
+}
+
+TEST_F(ExecutorReview, MissingBaseBranchNamesTheField) {
+  auto task = make_task("code", url_, "redraft/r/7");
+  task["spec"]["baseBranch"] = "develop";
+  ExecutorRun run(task, make_agent("coder", "/bin/true"));
+  PhaseRun prep = run.phase("prepare");
+  EXPECT_EQ(prep.status.reason, "BranchNotFound") << prep.status.message;
+  EXPECT_NE(prep.status.message.find("spec.baseBranch"), std::string::npos) << prep.status.message;
+}
+
 TEST_F(ExecutorReview, NoResultFileMeansUsageExitCode) {
   auto r = fixtures::run_command({executor_binary(), "run", "--task-file", "x"});
   EXPECT_EQ(r.exit_code, 2);
