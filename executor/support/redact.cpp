@@ -12,8 +12,22 @@ namespace redraft::executor {
 void Redactor::add_secret(std::string_view secret) {
   if (secret.empty()) return;
   std::lock_guard lock(mutex_);
-  if (std::find(secrets_.begin(), secrets_.end(), secret) == secrets_.end()) {
-    secrets_.emplace_back(secret);
+  auto add = [this](std::string_view s) {
+    if (std::find(secrets_.begin(), secrets_.end(), s) == secrets_.end()) secrets_.emplace_back(s);
+  };
+  add(secret);
+  // A multi-line secret (an SSH private key) can leak one line at a time, e.g. in an error
+  // quoting a parse failure: each substantial line is a secret of its own.
+  if (secret.find('\n') == std::string_view::npos) return;
+  std::size_t start = 0;
+  while (start < secret.size()) {
+    std::size_t end = secret.find('\n', start);
+    if (end == std::string_view::npos) end = secret.size();
+    std::string_view line = secret.substr(start, end - start);
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
+    while (!line.empty() && line.front() == ' ') line.remove_prefix(1);
+    if (line.size() >= kMinSecretLineBytes) add(line);
+    start = end + 1;
   }
 }
 

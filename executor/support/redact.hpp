@@ -15,10 +15,14 @@
 namespace redraft::executor {
 
 inline constexpr std::string_view kRedacted = "***";
+// Lines of a multi-line secret at least this long are registered as secrets of their own.
+inline constexpr std::size_t kMinSecretLineBytes = 8;
 
 class Redactor {
  public:
-  // Registers a secret. Empty strings are ignored; duplicates are harmless. Thread-safe.
+  // Registers a secret. Empty strings are ignored; duplicates are harmless. For a multi-line
+  // secret (a private key) every line of kMinSecretLineBytes or more is registered too.
+  // Thread-safe.
   void add_secret(std::string_view secret);
   // Replaces every registered secret (overlapping and adjacent occurrences included: any
   // character covered by some occurrence is hidden, each hidden run becomes one "***") and

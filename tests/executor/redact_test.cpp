@@ -58,6 +58,15 @@ TEST(Redactor, CombinesSecretsAndUrls) {
   EXPECT_EQ(r.secrets(), std::vector<std::string>{"ghp_supersecret"});
 }
 
+TEST(Redactor, MultiLineSecretsAreHiddenLineByLine) {
+  Redactor r;
+  r.add_secret("-----BEGIN KEY-----\nAAAAB3NzaC1yc2EAAAADAQAB\r\nshort\n-----END KEY-----\n");
+  EXPECT_EQ(r.redact("bad line: AAAAB3NzaC1yc2EAAAADAQAB"), "bad line: ***");
+  EXPECT_EQ(r.redact("word short stays"), "word short stays");  // under kMinSecretLineBytes
+  EXPECT_EQ(r.redact("-----BEGIN KEY-----\nAAAAB3NzaC1yc2EAAAADAQAB\r\nshort\n-----END KEY-----\n"),
+            "***");
+}
+
 TEST(Redactor, ThreadSafeUnderConcurrentUse) {
   Redactor r;
   std::thread writer([&] {
