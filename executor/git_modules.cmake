@@ -16,6 +16,7 @@ add_library(redraft_exec_git STATIC
   ${_redraft_git_dir}/phases/prepare.cpp
   ${_redraft_git_dir}/phases/agent_step.cpp
   ${_redraft_git_dir}/phases/publish.cpp
+  ${_redraft_git_dir}/phases/watchdog.cpp
   ${_redraft_git_dir}/phases/executor_cli.cpp)
 target_include_directories(redraft_exec_git PUBLIC ${PROJECT_SOURCE_DIR})
 target_link_libraries(redraft_exec_git PUBLIC redraft_build_flags redraft_deps PkgConfig::LIBGIT2)

@@ -1,6 +1,7 @@
 #include "executor/phases/executor_cli.hpp"
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -13,6 +14,7 @@
 #include "executor/phases/cli.hpp"
 #include "executor/phases/phases.hpp"
 #include "executor/phases/state.hpp"
+#include "executor/phases/watchdog.hpp"
 #include "executor/support/redact.hpp"
 
 namespace redraft::executor {
@@ -68,6 +70,29 @@ bool emit(api::AgenticTaskStatus status, const std::filesystem::path& out) {
   return written;
 }
 
+// Runs a git phase (prepare/publish) under the git deadline. On expiry the result says why,
+// is saved for the later phases and emitted, and the process ends: a thread stuck in a blocking
+// libgit2 read cannot be cancelled any other way.
+template <typename Body>
+void with_git_deadline(const CliOptions& opt, const char* phase, const char* reason,
+                       api::AgenticTaskStatus snapshot, Body&& body) {
+  const char* env = std::getenv("REDRAFT_GIT_TIMEOUT_SECONDS");
+  const auto timeout = git_timeout_from(env != nullptr ? std::optional<std::string_view>(env) : std::nullopt);
+  Watchdog dog(timeout, [&opt, phase, reason, timeout, snapshot]() mutable {
+    mark_failed(snapshot, reason,
+                std::string(phase) + ": git did not finish within " + std::to_string(timeout.count()) +
+                    "s (remote not responding); the process was stopped");
+    try {
+      save_result(opt.state_dir, snapshot);
+    } catch (const std::exception&) {
+      // The result below still reports the failure.
+    }
+    bool ok = emit(snapshot, opt.result_file);
+    std::_Exit(ok ? kExitResultWritten : kExitNoResult);
+  });
+  body();
+}
+
 }  // namespace
 
 std::string result_json(const api::AgenticTaskStatus& status) {
@@ -117,7 +142,9 @@ int run_executor(const std::vector<std::string>& args) {
   spdlog::info("redraft-executor {}", opt.command);
   try {
     if (prepare) {
-      run_prepare(in, status);
+      api::AgenticTaskStatus fresh;
+      fresh.branch = in.task.spec.branch;
+      with_git_deadline(opt, "prepare", api::reason::kCloneFailed, fresh, [&] { run_prepare(in, status); });
       save_result(opt.state_dir, status);
     }
     if (agent) {
@@ -125,7 +152,7 @@ int run_executor(const std::vector<std::string>& args) {
       save_result(opt.state_dir, status);
     }
     if (publish) {
-      run_publish(in, status);
+      with_git_deadline(opt, "publish", api::reason::kPushFailed, status, [&] { run_publish(in, status); });
       save_result(opt.state_dir, status);
     }
   } catch (const std::exception& e) {

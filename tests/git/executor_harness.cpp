@@ -69,6 +69,7 @@ PhaseRun ExecutorRun::phase(const std::string& command) {
   options.timeout = std::chrono::seconds(240);
   // Keep the machine's git configuration out of libgit2 as well.
   options.env = {{"GIT_CONFIG_NOSYSTEM", "1"}, {"HOME", dir_.path().string()}};
+  for (const auto& [k, v] : env_) options.env[k] = v;
   PhaseRun run;
   run.process = fixtures::run_command(argv, options);
   if (std::filesystem::exists(dir_.path() / "result.json")) {

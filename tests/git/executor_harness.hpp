@@ -40,6 +40,8 @@ class ExecutorRun {
   static std::filesystem::path write_script(const std::filesystem::path& path, const std::string& body);
 
   void set_credentials(const std::map<std::string, std::string>& files);
+  // Extra environment for the executor process.
+  void set_env(const std::string& name, const std::string& value) { env_[name] = value; }
 
   PhaseRun phase(const std::string& command);
 
@@ -50,6 +52,7 @@ class ExecutorRun {
  private:
   fixtures::TempDir dir_;
   std::optional<std::filesystem::path> credentials_dir_;
+  std::map<std::string, std::string> env_;
 };
 
 // Path of the binary under test.

@@ -1,5 +1,11 @@
 // The executor over smart HTTP (git http-backend behind a token-checking server): token auth,
 // auth failures, redaction, and the lease on a stateless transport.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+
 #include <gtest/gtest.h>
 
 #include "tests/git/scenario_fixture.hpp"
@@ -88,6 +94,52 @@ TEST_F(ExecutorHttp, TokenEmbeddedInTheUrlIsRejectedWithoutEchoingIt) {
   EXPECT_NE(prep.status.message.find("spec.repo.url"), std::string::npos) << prep.status.message;
   EXPECT_EQ(http_->request_count(), 0u);
   expect_no_token(prep);
+}
+
+// Accepts TCP connections (the kernel completes the handshake) but never reads or answers.
+class BlackHole {
+ public:
+  BlackHole() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd_, 16) != 0) {
+      throw std::runtime_error("black hole: cannot listen");
+    }
+    socklen_t len = sizeof addr;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+  }
+  ~BlackHole() { ::close(fd_); }
+  BlackHole(const BlackHole&) = delete;
+  BlackHole& operator=(const BlackHole&) = delete;
+  std::uint16_t port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+};
+
+TEST_F(ExecutorHttp, UnresponsiveRemoteHitsTheGitDeadline) {
+  BlackHole hole;
+  auto task = make_task("code", "http://127.0.0.1:" + std::to_string(hole.port()) + "/origin.git", "redraft/h/8");
+  ExecutorRun run(task, agent("echo x > x.txt"));
+  run.set_credentials({{"token", kToken}});
+  run.set_env("REDRAFT_GIT_TIMEOUT_SECONDS", "2");
+  const auto started = std::chrono::steady_clock::now();
+  PhaseRun all = run.phase("run");
+  const auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_EQ(all.process.exit_code, 0) << all.all_output();
+  EXPECT_EQ(all.status.phase, "Failed");
+  EXPECT_EQ(all.status.reason, "CloneFailed") << all.status.message;
+  EXPECT_NE(all.status.message.find("did not finish within 2s"), std::string::npos) << all.status.message;
+  EXPECT_LT(took, std::chrono::seconds(120));
+  EXPECT_FALSE(std::filesystem::exists(run.workspace() / "x.txt"));  // the agent never ran
+  // The state dir says so too, so a separate publish process pushes nothing.
+  PhaseRun pub = run.phase("publish");
+  EXPECT_EQ(pub.status.reason, "CloneFailed");
 }
 
 TEST_F(ExecutorHttp, ForeignPushBetweenPrepareAndPublishIsLeaseRejected) {

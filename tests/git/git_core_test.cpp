@@ -1,5 +1,8 @@
 // The git core below the phases: pure branch/lease/ref rules, and the libgit2 wrappers against
 // real servers on 127.0.0.1 (the exact-lease compare-and-swap, probe vs transport failure).
+#include <atomic>
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include "executor/git/branch_rules.hpp"
@@ -11,6 +14,7 @@
 #include "executor/phases/commit_message.hpp"
 #include "executor/phases/state.hpp"
 #include "executor/phases/task_checks.hpp"
+#include "executor/phases/watchdog.hpp"
 #include "tests/git/scenario_fixture.hpp"
 
 namespace redraft::gittest {
@@ -137,6 +141,27 @@ TEST(TaskChecks, NamesEachBadField) {
   EXPECT_NE(all.find("spec.expectedRemoteSha"), std::string::npos) << all;
   // A field both checks cover is reported once.
   EXPECT_EQ(all.find("spec.branch:"), all.rfind("spec.branch:")) << all;
+}
+
+TEST(GitDeadline, ParsesTheEnvironmentValue) {
+  EXPECT_EQ(git_timeout_from(std::nullopt), std::chrono::seconds(kDefaultGitTimeoutSeconds));
+  EXPECT_EQ(git_timeout_from(""), std::chrono::seconds(kDefaultGitTimeoutSeconds));
+  EXPECT_EQ(git_timeout_from("45"), std::chrono::seconds(45));
+  EXPECT_EQ(git_timeout_from("0"), std::chrono::seconds(kDefaultGitTimeoutSeconds));
+  EXPECT_EQ(git_timeout_from("-3"), std::chrono::seconds(kDefaultGitTimeoutSeconds));
+  EXPECT_EQ(git_timeout_from("10s"), std::chrono::seconds(kDefaultGitTimeoutSeconds));
+}
+
+TEST(GitDeadline, FiresOnlyWhenNotCancelled) {
+  std::atomic<int> fired{0};
+  { Watchdog cancelled(std::chrono::seconds(30), [&] { ++fired; }); }
+  EXPECT_EQ(fired.load(), 0);
+  {
+    Watchdog dog(std::chrono::milliseconds(10), [&] { ++fired; });
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (fired.load() == 0 && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+  }
+  EXPECT_EQ(fired.load(), 1);
 }
 
 // ---- libgit2 wrappers against real servers ----
