@@ -1,6 +1,7 @@
 #include "executor/agent/process.hpp"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -70,6 +71,33 @@ class LineSplitter {
   std::string buffer_;
 };
 
+// Blocks SIGPIPE for the calling thread while the prompt is written to an agent that may stop
+// reading (EPIPE is handled as a normal outcome), then discards a pending one and restores the
+// mask, so the executor is never killed by an agent closing its stdin early.
+class SigpipeGuard {
+ public:
+  SigpipeGuard() {
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe, &previous_);
+  }
+  ~SigpipeGuard() {
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    timespec zero{0, 0};
+    while (sigtimedwait(&pipe, nullptr, &zero) > 0) {
+    }
+    pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
+  }
+  SigpipeGuard(const SigpipeGuard&) = delete;
+  SigpipeGuard& operator=(const SigpipeGuard&) = delete;
+
+ private:
+  sigset_t previous_;
+};
+
 bool reap(pid_t pid, int& status) {
   pid_t r;
   do {
@@ -110,6 +138,7 @@ ProcessResult run_process(const ProcessSpec& spec) {
     result.start_error = std::string("pipe: ") + std::strerror(errno);
     return result;
   }
+  SigpipeGuard sigpipe_guard;
   pid_t pid = ::fork();
   if (pid < 0) {
     result.start_error = std::string("fork: ") + std::strerror(errno);
@@ -118,6 +147,12 @@ ProcessResult run_process(const ProcessSpec& spec) {
   if (pid == 0) {
     // Own process group, so a timeout can kill everything the agent started.
     ::setpgid(0, 0);
+    // The agent starts with default signal handling whatever the executor blocks or ignores
+    // (ignored dispositions and the mask survive exec).
+    for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT}) ::signal(sig, SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
     int in_fd = in_pipe[0] >= 0 ? in_pipe[0] : ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     ::dup2(in_fd, 0);
     ::dup2(out_pipe[1], 1);

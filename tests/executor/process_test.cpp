@@ -91,6 +91,47 @@ TEST(RunProcess, DeliversStdin) {
   EXPECT_EQ(std::stoul(lines[0]), big.size());
 }
 
+TEST(RunProcess, AgentThatStopsReadingStdinDoesNotKillUs) {
+  fixtures::TempDir dir;
+  // The shell closes its stdin too, so nobody reads: our next write gets EPIPE.
+  auto spec = shell("head -c 10 > /dev/null; exec 0<&-; sleep 1; echo read-some", dir.path());
+  spec.stdin_data = std::string(4 * 1024 * 1024, 'p');  // far more than a pipe buffer
+  std::vector<std::string> lines;
+  spec.on_line = [&](std::string_view l) { lines.emplace_back(l); };
+  auto r = run_process(spec);  // would die of SIGPIPE without the guard
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(lines, std::vector<std::string>{"read-some"});
+}
+
+TEST(RunProcess, AgentGetsDefaultSignalHandlingEvenIfWeIgnoreSigpipe) {
+  fixtures::TempDir dir;
+  auto previous = ::signal(SIGPIPE, SIG_IGN);
+  std::vector<std::string> lines;
+  // With SIGPIPE ignored, `yes` would loop forever on EPIPE... or print errors; with the default
+  // disposition it dies quietly once head is done.
+  auto spec = shell("yes | head -n 2; grep SigIgn /proc/self/status", dir.path());
+  spec.timeout = 30s;
+  spec.on_line = [&](std::string_view l) { lines.emplace_back(l); };
+  auto r = run_process(spec);
+  ::signal(SIGPIPE, previous);
+  ASSERT_EQ(r.exit_code, 0);
+  ASSERT_EQ(lines.size(), 3u);
+  // Bit 13 (SIGPIPE) of the ignored mask is clear in the agent's own process.
+  unsigned long long ignored = std::stoull(lines[2].substr(lines[2].find(':') + 1), nullptr, 16);
+  EXPECT_EQ(ignored & (1ULL << (SIGPIPE - 1)), 0ULL) << lines[2];
+}
+
+TEST(RunProcess, AgentThatClosesItsOutputStillTimesOut) {
+  fixtures::TempDir dir;
+  auto spec = shell("exec >/dev/null 2>&1; sleep 1000", dir.path());
+  spec.timeout = 1s;
+  spec.kill_grace = 500ms;
+  auto started = std::chrono::steady_clock::now();
+  auto r = run_process(spec);
+  EXPECT_TRUE(r.timed_out);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 30s);
+}
+
 TEST(RunProcess, TimeoutKillsTheWholeGroupIncludingChildren) {
   fixtures::TempDir dir;
   auto spec = shell("sleep 1000 & echo $! > child.pid; sleep 1000", dir.path());
