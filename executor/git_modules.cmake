@@ -6,6 +6,7 @@ add_library(redraft_exec_git STATIC
   ${_redraft_git_dir}/git/git_error.cpp
   ${_redraft_git_dir}/git/ref_rules.cpp
   ${_redraft_git_dir}/git/credentials.cpp
+  ${_redraft_git_dir}/git/known_hosts.cpp
   ${_redraft_git_dir}/git/remote.cpp
   ${_redraft_git_dir}/git/workspace.cpp
   ${_redraft_git_dir}/git/branch_rules.cpp

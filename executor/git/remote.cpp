@@ -6,6 +6,7 @@
 #include <regex>
 
 #include "executor/git/git_error.hpp"
+#include "executor/git/known_hosts.hpp"
 #include "executor/support/redact.hpp"
 
 namespace redraft::executor::git {
@@ -102,56 +103,18 @@ int credentials_cb(git_credential** out, const char* url, const char* username_f
   return GIT_EAUTH;
 }
 
-// Base64 (standard alphabet) for comparing SSH host keys with known_hosts entries.
-std::string base64(const unsigned char* data, std::size_t len) {
-  static const char* tbl = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  for (std::size_t i = 0; i < len; i += 3) {
-    unsigned v = data[i] << 16;
-    if (i + 1 < len) v |= data[i + 1] << 8;
-    if (i + 2 < len) v |= data[i + 2];
-    out += tbl[(v >> 18) & 63];
-    out += tbl[(v >> 12) & 63];
-    out += i + 1 < len ? tbl[(v >> 6) & 63] : '=';
-    out += i + 2 < len ? tbl[v & 63] : '=';
-  }
-  return out;
-}
-
 int certificate_cb(git_cert* cert, int /*valid*/, const char* host, void* payload) {
   auto* st = static_cast<Remote::State*>(payload);
   if (cert->cert_type != GIT_CERT_HOSTKEY_LIBSSH2) return GIT_PASSTHROUGH;  // TLS: normal checks
+  // Without a known_hosts file the host key is accepted (as libgit2 does with no callback).
   if (st->credentials == nullptr || st->credentials->known_hosts.empty()) return 0;
   const auto* key = reinterpret_cast<const git_cert_hostkey*>(cert);
-  if ((key->type & GIT_CERT_SSH_RAW) == 0) {
+  if ((key->type & GIT_CERT_SSH_RAW) == 0 || key->hostkey == nullptr) {
     git_error_set_str(GIT_ERROR_SSH, "ssh host key not available for known_hosts verification");
-    return -1;
+    return GIT_ECERTIFICATE;
   }
   std::string encoded = base64(reinterpret_cast<const unsigned char*>(key->hostkey), key->hostkey_len);
-  // known_hosts lines: "host[,host...] keytype base64key [comment]" (hashed entries unsupported).
-  std::string hosts_text = st->credentials->known_hosts;
-  std::size_t pos = 0;
-  std::string want_host = lower(host != nullptr ? host : "");
-  while (pos < hosts_text.size()) {
-    auto eol = hosts_text.find('\n', pos);
-    std::string line = hosts_text.substr(pos, eol == std::string::npos ? std::string::npos : eol - pos);
-    pos = eol == std::string::npos ? hosts_text.size() : eol + 1;
-    auto sp1 = line.find(' ');
-    auto sp2 = sp1 == std::string::npos ? sp1 : line.find(' ', sp1 + 1);
-    if (sp2 == std::string::npos) continue;
-    std::string hosts = lower(line.substr(0, sp1));
-    std::string keyb64 = line.substr(sp2 + 1, line.find(' ', sp2 + 1) - sp2 - 1);
-    bool host_match = false;
-    std::size_t h = 0;
-    while (h <= hosts.size()) {
-      auto comma = hosts.find(',', h);
-      std::string one = hosts.substr(h, comma == std::string::npos ? std::string::npos : comma - h);
-      if (one == want_host || one.find("[" + want_host + "]") == 0) host_match = true;
-      if (comma == std::string::npos) break;
-      h = comma + 1;
-    }
-    if (host_match && keyb64 == encoded) return 0;
-  }
+  if (known_hosts_accepts(st->credentials->known_hosts, host != nullptr ? host : "", encoded)) return 0;
   st->auth_problem = "ssh host key not listed in known_hosts";
   git_error_set_str(GIT_ERROR_SSH, "ssh host key verification failed: not in known_hosts");
   return GIT_ECERTIFICATE;

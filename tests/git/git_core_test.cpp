@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 
 #include "executor/git/branch_rules.hpp"
+#include "executor/git/credentials.hpp"
 #include "executor/git/git_error.hpp"
+#include "executor/git/known_hosts.hpp"
 #include "executor/git/ref_rules.hpp"
 #include "executor/git/remote.hpp"
 #include "executor/git/workspace.hpp"
@@ -15,6 +17,7 @@
 #include "executor/phases/state.hpp"
 #include "executor/phases/task_checks.hpp"
 #include "executor/phases/watchdog.hpp"
+#include "executor/support/redact.hpp"
 #include "tests/git/scenario_fixture.hpp"
 
 namespace redraft::gittest {
@@ -76,6 +79,69 @@ TEST(RemoteUrl, HostExtraction) {
   EXPECT_EQ(git::url_host("ssh://git@[::1]:22/r"), "::1");
   EXPECT_EQ(git::url_host("/srv/repo.git"), "");
   EXPECT_EQ(git::url_host("./a:b"), "");
+}
+
+TEST(KnownHosts, Base64MatchesTheStandardEncoding) {
+  auto enc = [](std::string_view s) { return git::base64(reinterpret_cast<const unsigned char*>(s.data()), s.size()); };
+  EXPECT_EQ(enc(""), "");
+  EXPECT_EQ(enc("f"), "Zg==");
+  EXPECT_EQ(enc("fo"), "Zm8=");
+  EXPECT_EQ(enc("foo"), "Zm9v");
+  EXPECT_EQ(enc("foobar"), "Zm9vYmFy");
+  const unsigned char high[] = {0xff, 0xfe, 0x00};
+  EXPECT_EQ(git::base64(high, 3), "//4A");
+}
+
+TEST(KnownHosts, AcceptsOnlyTheListedKeyForTheHost) {
+  const std::string kh =
+      "# comment\n"
+      "github.com,140.82.121.4 ssh-ed25519 AAAAKEY1\n"
+      "[git.example.com]:2222 ssh-rsa AAAAKEY2 comment\n"
+      "@revoked evil.example ssh-rsa AAAAKEY3\n";
+  EXPECT_TRUE(git::known_hosts_accepts(kh, "github.com", "AAAAKEY1"));
+  EXPECT_TRUE(git::known_hosts_accepts(kh, "GitHub.com", "AAAAKEY1"));
+  EXPECT_TRUE(git::known_hosts_accepts(kh, "140.82.121.4", "AAAAKEY1"));
+  EXPECT_TRUE(git::known_hosts_accepts(kh, "git.example.com", "AAAAKEY2"));
+  EXPECT_FALSE(git::known_hosts_accepts(kh, "github.com", "AAAAKEY2"));   // wrong key
+  EXPECT_FALSE(git::known_hosts_accepts(kh, "gitlab.com", "AAAAKEY1"));   // unknown host
+  EXPECT_FALSE(git::known_hosts_accepts(kh, "evil.example", "AAAAKEY3")); // markers never accept
+  EXPECT_FALSE(git::known_hosts_accepts(kh, "", "AAAAKEY1"));
+  EXPECT_FALSE(git::known_hosts_accepts("", "github.com", "AAAAKEY1"));
+}
+
+TEST(Credentials, LoadsEachLayoutAndRegistersSecretsForRedaction) {
+  fixtures::TempDir dir("redraft-creds");
+  fixtures::write_file(dir / "token", "tok-abcdef-123\n");
+  auto c = git::load_credentials(dir.path());
+  EXPECT_EQ(c.password, "tok-abcdef-123");  // trailing newline trimmed
+  EXPECT_FALSE(c.username.empty());
+  EXPECT_TRUE(c.has_userpass());
+  EXPECT_EQ(redacted("x tok-abcdef-123 y"), "x *** y");
+
+  fixtures::TempDir up("redraft-creds");
+  fixtures::write_file(up / "username", "alice\n");
+  fixtures::write_file(up / "password", "pw-0987654321\n");
+  c = git::load_credentials(up.path());
+  EXPECT_EQ(c.username, "alice");
+  EXPECT_EQ(c.password, "pw-0987654321");
+
+  fixtures::TempDir ssh("redraft-creds");
+  fixtures::write_file(ssh / "ssh-privatekey", "-----BEGIN KEY-----\nabc\n-----END KEY-----\n");
+  fixtures::write_file(ssh / "known_hosts", "h ssh-ed25519 AAAA\n");
+  c = git::load_credentials(ssh.path());
+  EXPECT_TRUE(c.has_ssh_key());
+  EXPECT_FALSE(c.has_userpass());
+  EXPECT_EQ(c.known_hosts, "h ssh-ed25519 AAAA\n");
+
+  fixtures::TempDir empty("redraft-creds");
+  EXPECT_TRUE(git::load_credentials(empty.path()).empty());
+  try {
+    git::load_credentials(empty / "missing");
+    FAIL() << "a missing credentials dir was accepted";
+  } catch (const git::GitError& e) {
+    EXPECT_EQ(e.failure(), git::Failure::kInvalid);
+    EXPECT_NE(std::string(e.what()).find("--git-credentials-dir"), std::string::npos) << e.what();
+  }
 }
 
 TEST(Cli, ParsesTheContract) {
