@@ -131,6 +131,11 @@ findings="$(tr -d '\n' < "$work/demo-issue-1-review-1.result" |
 
 write_task demo-issue-1-code-r1 code demo-coder ", \"reviseFromBranch\": \"$branch\", \"branchStrategy\": \"restore\", \"allowOverwrite\": true, \"expectedRemoteSha\": \"$first_sha\", \"feedback\": $findings" 1
 run_task demo-issue-1-code-r1 "$coder"
+echo "    the revision's prompt asked for:"
+sed -n '/^## Requested changes/,/^## Original issue/p' "$work/demo-issue-1-code-r1.state/prompt.md" |
+  sed '$d; s/^/      /'
+grep -q '^   Suggestion: append: Goodbye from redraft$' "$work/demo-issue-1-code-r1.state/prompt.md" ||
+  fail "the revision prompt does not carry the reviewer's finding"
 expect_field "$work/demo-issue-1-code-r1.result" verdict PUSHED
 second_sha="$(field "$work/demo-issue-1-code-r1.result" commitSha)"
 tr -d '\n' < "$work/demo-issue-1-code-r1.result" | grep -q '"outcome": *"restored"' ||

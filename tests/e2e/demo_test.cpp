@@ -31,6 +31,8 @@ TEST(Demo, ReviewReviseApproveLoop) {
   EXPECT_LT(review1, revision);
   EXPECT_LT(revision, review2);
   at("demo-reviewer: NO-GO");
+  at("## Requested changes");
+  at("(requested by demo-reviewer)");
   at("demo-coder: appended to hello.txt: Goodbye from redraft");
   at("demo-reviewer: GO");
   at("Redraft-Task: demo-issue-1-code-r1");
