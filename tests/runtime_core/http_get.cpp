@@ -29,10 +29,10 @@ std::string raw_exchange(std::uint16_t port, const std::string& bytes) {
   return answer;
 }
 
-HttpResult http_request(std::uint16_t port, const std::string& method, const std::string& target) {
+HttpReply http_request(std::uint16_t port, const std::string& method, const std::string& target) {
   const std::string answer = raw_exchange(
       port, method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
-  HttpResult result;
+  HttpReply result;
   const auto head_end = answer.find("\r\n\r\n");
   if (answer.rfind("HTTP/1.1 ", 0) != 0 || head_end == std::string::npos) {
     throw std::runtime_error("not an HTTP answer: " + answer.substr(0, 80));

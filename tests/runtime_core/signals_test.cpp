@@ -1,6 +1,7 @@
 #include <chrono>
 #include <csignal>
 #include <string>
+#include <vector>
 #include <thread>
 
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "operator/runtime/signals/shutdown_sequence.hpp"
 #include "operator/runtime/signals/shutdown_signal.hpp"
 
 extern char** environ;
@@ -85,19 +87,32 @@ class Helper {
   std::string output_;
 };
 
+// True when every piece occurs in `text`, each after the previous one.
+bool in_order(const std::string& text, const std::vector<std::string>& pieces) {
+  std::size_t pos = 0;
+  for (const auto& piece : pieces) {
+    pos = text.find(piece, pos);
+    if (pos == std::string::npos) return false;
+    pos += piece.size();
+  }
+  return true;
+}
+
 }  // namespace
 
-TEST(ShutdownSignal, FirstSignalRunsTheGracefulCallbackAndTheProcessExitsZero) {
+TEST(ShutdownSignal, FirstSignalDrainsTheControllerThenReleasesTheLeaseAndExitsZero) {
   Helper helper("graceful");
-  ASSERT_THAT(helper.read_until("ready"), HasSubstr("ready"));
+  ASSERT_TRUE(in_order(helper.read_until("ready"), {"reconcile start\n", "ready\n"}));
   helper.signal(SIGTERM);
   const int status = helper.wait_exit();
   ASSERT_NE(status, -1) << "helper did not exit";
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0);
   const auto out = helper.read_until("exiting");
-  EXPECT_THAT(out, HasSubstr("graceful " + std::to_string(SIGTERM) + "\n"));
-  EXPECT_THAT(out, HasSubstr("exiting"));
+  // The running reconcile finished before the lease was released, then the process exited.
+  EXPECT_TRUE(in_order(out, {"signal " + std::to_string(SIGTERM) + "\n", "reconcile end\n",
+                             "lease released\n", "exiting\n"}))
+      << out;
 }
 
 TEST(ShutdownSignal, SigintIsHandledLikeSigterm) {
@@ -107,7 +122,7 @@ TEST(ShutdownSignal, SigintIsHandledLikeSigterm) {
   const int status = helper.wait_exit();
   ASSERT_TRUE(status != -1 && WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0);
-  EXPECT_THAT(helper.read_until("exiting"), HasSubstr("graceful " + std::to_string(SIGINT)));
+  EXPECT_THAT(helper.read_until("exiting"), HasSubstr("signal " + std::to_string(SIGINT)));
 }
 
 TEST(ShutdownSignal, SecondSignalExitsAtOnceWhileTheDrainHangs) {
@@ -150,4 +165,19 @@ TEST(ShutdownSignal, InProcessCallbackRunsOnItsOwnThreadAndHandlersAreRestored) 
   // With the instance gone a new one can be installed (and destroyed without any signal).
   s::ShutdownSignal again([](int) {}, {SIGUSR1});
   EXPECT_FALSE(again.wait_for(10ms));
+}
+
+TEST(ShutdownSequence, RunsEveryStepInOrderOnceEvenWhenOneThrows) {
+  std::vector<std::string> ran;
+  s::ShutdownSequence sequence;
+  sequence.add("controllers", [&] {
+    ran.push_back("controllers");
+    throw std::runtime_error("drain failed");
+  });
+  sequence.add("leader lease", [&] { ran.push_back("leader lease"); });
+  EXPECT_EQ(sequence.run(), std::vector<std::string>{"controllers"});
+  EXPECT_EQ(ran, (std::vector<std::string>{"controllers", "leader lease"}));
+  EXPECT_TRUE(sequence.run().empty());  // a second run does nothing
+  EXPECT_EQ(ran.size(), 2u);
+  EXPECT_THROW(sequence.add("", [] {}), std::invalid_argument);
 }
