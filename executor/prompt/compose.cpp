@@ -30,6 +30,19 @@ std::string one_line(std::string s) {
   return trim_trailing(s);
 }
 
+// Continuation lines of a multi-line field are indented under their finding, so text written by
+// a reviewer can never start a heading of its own ("## ...") in the coder's prompt.
+std::string indent_continuations(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    if (c == '\r') continue;
+    out.push_back(c);
+    if (c == '\n') out += "   ";
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string truncate_with_marker(std::string text, std::size_t max_bytes) {
@@ -64,9 +77,10 @@ std::string render_requested_changes(const std::vector<api::Finding>& findings,
     if (!f.severity.empty()) entry << " [" << one_line(f.severity) << "]";
     if (!where.empty()) entry << " " << one_line(where);
     entry << (f.severity.empty() && where.empty() ? " " : " — ")
-          << trim_trailing(truncate_with_marker(f.message, field_cap)) << "\n";
+          << indent_continuations(trim_trailing(truncate_with_marker(f.message, field_cap))) << "\n";
     if (!f.suggestion.empty()) {
-      entry << "   Suggestion: " << trim_trailing(truncate_with_marker(f.suggestion, field_cap))
+      entry << "   Suggestion: "
+            << indent_continuations(trim_trailing(truncate_with_marker(f.suggestion, field_cap)))
             << "\n";
     }
     if (!f.reviewer.empty()) entry << "   (requested by " << one_line(f.reviewer) << ")\n";
