@@ -165,7 +165,8 @@ void prepare_git(const PhaseInputs& in, api::AgenticTaskStatus& status) {
                  plan.restore_outcome, lease ? short_sha(*lease) : std::string("absent"));
   }
   status.baseSha = *base_sha;
-  write_prepare_state(in.state_dir, PrepareState{spec.kind, working_ref, tip, *base_sha, lease});
+  write_prepare_state(in.state_dir, PrepareState{spec.kind, working_ref, tip, *base_sha, lease},
+                      state_key(in.credentials));
 }
 
 }  // namespace

@@ -94,7 +94,7 @@ void run_publish(const PhaseInputs& in, api::AgenticTaskStatus& status) {
     return;
   }
   try {
-    auto prepared = read_prepare_state(in.state_dir);
+    auto prepared = read_prepare_state(in.state_dir, state_key(in.credentials));
     if (!prepared) {
       mark_failed(status, api::reason::kInternalError,
                   "publish: no prepare state in --state-dir (did the prepare phase run?)");

@@ -5,6 +5,8 @@
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
 
 #include "api/codec.hpp"
 
@@ -43,21 +45,73 @@ void write_file_atomically(const std::filesystem::path& path, const std::string&
   if (ec) throw std::runtime_error("cannot write " + path.string() + ": " + ec.message());
 }
 
-std::string encode_prepare_state(const PrepareState& s) {
+namespace {
+
+std::string hex(const unsigned char* data, std::size_t len) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < len; ++i) {
+    out += digits[data[i] >> 4];
+    out += digits[data[i] & 15];
+  }
+  return out;
+}
+
+std::string hmac_hex(std::string_view key, const std::string& payload) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(payload.data()), payload.size(), mac, &len);
+  return hex(mac, len);
+}
+
+// Constant-time comparison: the MAC check must not leak how much of a guess was right.
+bool same(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+}  // namespace
+
+std::string state_key(const std::optional<git::Credentials>& credentials) {
+  if (!credentials || credentials->empty()) return "";
+  const std::string material = "redraft-prepare-state-v1\n" + credentials->password + "\n" +
+                               credentials->ssh_private_key;
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(material.data()), material.size(), digest);
+  return std::string(reinterpret_cast<const char*>(digest), sizeof digest);
+}
+
+std::string encode_prepare_state(const PrepareState& s, std::string_view key) {
   nlohmann::json j{{"version", 1},         {"kind", s.kind},        {"workingRef", s.working_ref},
                    {"tipSha", s.tip_sha},  {"baseSha", s.base_sha}, {"lease", nullptr}};
   if (s.lease) j["lease"] = *s.lease;  // null = "absent"
+  // nlohmann sorts object keys, so the payload is canonical.
+  if (!key.empty()) j["mac"] = hmac_hex(key, j.dump());
   return j.dump();
 }
 
-PrepareState decode_prepare_state(const std::string& text) {
+PrepareState decode_prepare_state(const std::string& text, std::string_view key) {
   auto j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) throw std::runtime_error("prepare state: not a JSON object");
-  auto str = [&](const char* key) {
-    if (!j.contains(key) || !j[key].is_string()) {
-      throw std::runtime_error(std::string("prepare state: ") + key + ": expected string");
+  if (!key.empty()) {
+    if (!j.contains("mac") || !j["mac"].is_string()) {
+      throw std::runtime_error("prepare state: integrity check failed (no MAC; was it written by prepare?)");
     }
-    return j[key].get<std::string>();
+    std::string mac = j["mac"].get<std::string>();
+    nlohmann::json payload = j;
+    payload.erase("mac");
+    if (!same(mac, hmac_hex(key, payload.dump()))) {
+      throw std::runtime_error("prepare state: integrity check failed (modified after prepare)");
+    }
+  }
+  auto str = [&](const char* field) {
+    if (!j.contains(field) || !j[field].is_string()) {
+      throw std::runtime_error(std::string("prepare state: ") + field + ": expected string");
+    }
+    return j[field].get<std::string>();
   };
   PrepareState s;
   s.kind = str("kind");
@@ -75,14 +129,16 @@ PrepareState decode_prepare_state(const std::string& text) {
   return s;
 }
 
-void write_prepare_state(const std::filesystem::path& state_dir, const PrepareState& state) {
-  write_file_atomically(state_dir / kPrepareStateFileName, encode_prepare_state(state));
+void write_prepare_state(const std::filesystem::path& state_dir, const PrepareState& state,
+                         std::string_view key) {
+  write_file_atomically(state_dir / kPrepareStateFileName, encode_prepare_state(state, key));
 }
 
-std::optional<PrepareState> read_prepare_state(const std::filesystem::path& state_dir) {
+std::optional<PrepareState> read_prepare_state(const std::filesystem::path& state_dir,
+                                               std::string_view key) {
   auto text = read_text(state_dir / kPrepareStateFileName);
   if (!text) return std::nullopt;
-  return decode_prepare_state(*text);
+  return decode_prepare_state(*text, key);
 }
 
 api::AgenticTaskStatus load_result(const std::filesystem::path& state_dir) {

@@ -8,8 +8,10 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "api/types.hpp"
+#include "executor/git/credentials.hpp"
 
 namespace redraft::executor {
 
@@ -26,13 +28,22 @@ struct PrepareState {
   bool operator==(const PrepareState&) const = default;
 };
 
-std::string encode_prepare_state(const PrepareState& state);
-// Throws std::runtime_error naming the field when the text is not a valid state document.
-PrepareState decode_prepare_state(const std::string& text);
+// Integrity: the agent shares the state dir and must not be able to move the tip or the lease
+// publish relies on. With a non-empty `key` (derived from the git credentials, which only
+// prepare and publish hold) the document carries an HMAC-SHA256 that decode verifies. Without
+// credentials there is nothing secret to key it with, and no MAC is written or checked.
+std::string state_key(const std::optional<git::Credentials>& credentials);
 
-void write_prepare_state(const std::filesystem::path& state_dir, const PrepareState& state);
+std::string encode_prepare_state(const PrepareState& state, std::string_view key = {});
+// Throws std::runtime_error naming the field when the text is not a valid state document, or
+// when `key` is non-empty and the MAC is missing or wrong.
+PrepareState decode_prepare_state(const std::string& text, std::string_view key = {});
+
+void write_prepare_state(const std::filesystem::path& state_dir, const PrepareState& state,
+                         std::string_view key = {});
 // nullopt when prepare never wrote one.
-std::optional<PrepareState> read_prepare_state(const std::filesystem::path& state_dir);
+std::optional<PrepareState> read_prepare_state(const std::filesystem::path& state_dir,
+                                               std::string_view key = {});
 
 // The result so far; an empty status when none was saved.
 api::AgenticTaskStatus load_result(const std::filesystem::path& state_dir);

@@ -142,6 +142,24 @@ TEST_F(ExecutorHttp, UnresponsiveRemoteHitsTheGitDeadline) {
   EXPECT_EQ(pub.status.reason, "CloneFailed");
 }
 
+TEST_F(ExecutorHttp, AgentCannotMoveTheTipOrLeaseRecordedByPrepare) {
+  const std::string prior = push_commit("main", "redraft/h/9", {{"p.txt", "p\n"}}, "prior");
+  auto task = make_task("code", http_url_, "redraft/h/9");
+  task["spec"]["reviseFromBranch"] = "redraft/h/9";
+  task["spec"]["allowOverwrite"] = true;
+  // The agent rewrites prepare.json so publish would build on the base and overwrite `prior`.
+  ExecutorRun run(task, agent("echo x > x.txt\n"
+                              "state=$(dirname \"$REDRAFT_PROMPT_FILE\")/prepare.json\n"
+                              "sed -i 's/\"tipSha\":\"[0-9a-f]*\"/\"tipSha\":\"" + main_sha_ + "\"/' \"$state\"\n"
+                              "grep -q " + main_sha_ + " \"$state\""));
+  run.set_credentials({{"token", kToken}});
+  PhaseRun all = run.phase("run");
+  EXPECT_EQ(all.status.phase, "Failed");
+  EXPECT_EQ(all.status.reason, "InternalError") << all.status.message;
+  EXPECT_NE(all.status.message.find("integrity"), std::string::npos) << all.status.message;
+  EXPECT_EQ(remote_sha("redraft/h/9"), prior);
+}
+
 TEST_F(ExecutorHttp, ForeignPushBetweenPrepareAndPublishIsLeaseRejected) {
   push_commit("main", "redraft/h/6", {{"p.txt", "p\n"}}, "prior");
   auto task = make_task("code", http_url_, "redraft/h/6");

@@ -188,6 +188,25 @@ TEST(PrepareState, RoundTripsAndRejectsGarbage) {
                std::runtime_error);
 }
 
+TEST(PrepareState, MacDetectsTamperingWhenKeyed) {
+  git::Credentials creds;
+  creds.password = "tok-1234567890";
+  const std::string key = state_key(creds);
+  ASSERT_FALSE(key.empty());
+  EXPECT_TRUE(state_key(std::nullopt).empty());
+  PrepareState s{"code", "refs/heads/x", std::string(40, 'a'), std::string(40, 'b'), std::string(40, 'c')};
+  const std::string text = encode_prepare_state(s, key);
+  EXPECT_EQ(decode_prepare_state(text, key), s);
+  EXPECT_EQ(decode_prepare_state(text), s);  // the agent phase reads it without the key
+  std::string moved = text;
+  moved.replace(moved.find(std::string(40, 'c')), 40, std::string(40, 'd'));
+  EXPECT_THROW(decode_prepare_state(moved, key), std::runtime_error);
+  EXPECT_THROW(decode_prepare_state(encode_prepare_state(s), key), std::runtime_error);  // MAC removed
+  git::Credentials other;
+  other.password = "another-token-000";
+  EXPECT_THROW(decode_prepare_state(text, state_key(other)), std::runtime_error);
+}
+
 TEST(TaskChecks, NamesEachBadField) {
   api::AgenticTask t;
   t.spec.kind = "deploy";
