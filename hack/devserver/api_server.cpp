@@ -78,7 +78,8 @@ json parse_body(const HttpRequest& r) {
   try {
     return json::parse(r.body);
   } catch (const json::parse_error& e) {
-    throw bad_request(std::string("the request body is not valid JSON: ") + e.what());
+    // Only the position: the parser's message quotes body bytes, which may be secret data.
+    throw bad_request("the request body is not valid JSON (error at byte " + std::to_string(e.byte) + ")");
   }
 }
 
@@ -215,6 +216,8 @@ std::optional<HttpResponse> ApiServer::admin(const HttpRequest& r) {
       return json_response(200, fault_config_to_json(faults_.get()));
     }
   }
+  if (path == "/admin/stats" && r.method == "GET")
+    return json_response(200, {{"openWatches", store_.open_watches()}, {"resourceVersion", store_.current_rv()}});
   if (path == "/admin/compact" && r.method == "POST") {
     store_.compact();
     return json_response(200, {{"compactedResourceVersion", store_.current_rv()}});
@@ -380,12 +383,13 @@ void ApiServer::stream_watch(const HttpRequest& r, ChunkedWriter& writer, const 
   while (alive && !shutting_down_) {
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline) break;
-    const auto wake = bookmarks ? std::min(deadline, next_bookmark) : deadline;
+    auto wake = std::min(deadline, now + std::chrono::seconds(1));  // re-check the peer each second
+    if (bookmarks) wake = std::min(wake, next_bookmark);
     if (auto e = start.watcher->pop(wake)) {
       alive = emit(*e);
       continue;
     }
-    if (start.watcher->closed()) break;
+    if (start.watcher->closed() || writer.peer_closed()) break;
     if (bookmarks && std::chrono::steady_clock::now() >= next_bookmark) {
       if (auto rv = store_.bookmark_rv(*start.watcher)) {
         alive = writer.chunk(json{{"type", "BOOKMARK"},

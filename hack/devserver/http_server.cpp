@@ -8,6 +8,7 @@
 #include <boost/url/parse.hpp>
 #include <spdlog/spdlog.h>
 
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <atomic>
@@ -46,7 +47,11 @@ HttpRequest convert(const http::request<http::string_body>& req) {
 template <class Stream>
 class StreamWriter : public ChunkedWriter {
  public:
-  StreamWriter(Stream& s, unsigned version) : stream_(s), version_(version) {}
+  StreamWriter(Stream& s, int fd, unsigned version) : stream_(s), fd_(fd), version_(version) {}
+  bool peer_closed() const override {
+    pollfd p{fd_, POLLIN | POLLRDHUP, 0};
+    return ::poll(&p, 1, 0) != 0;
+  }
   bool begin(int status, const std::string& content_type) override {
     http::response<http::empty_body> res{static_cast<http::status>(status), version_};
     res.set(http::field::server, "redraft-devserver");
@@ -76,6 +81,7 @@ class StreamWriter : public ChunkedWriter {
 
  private:
   Stream& stream_;
+  int fd_;
   unsigned version_;
   bool started_ = false;
 };
@@ -96,7 +102,7 @@ struct HttpServer::Impl {
   explicit Impl(RequestHandler& h) : handler(h) {}
 
   template <class Stream>
-  void serve(Stream& stream) {
+  void serve(Stream& stream, int fd) {
     beast::flat_buffer buffer;
     for (;;) {
       http::request_parser<http::string_body> parser;
@@ -105,7 +111,7 @@ struct HttpServer::Impl {
       http::read(stream, buffer, parser, ec);
       if (ec) return;
       const auto& req = parser.get();
-      StreamWriter<Stream> writer(stream, req.version());
+      StreamWriter<Stream> writer(stream, fd, req.version());
       std::optional<HttpResponse> resp;
       try {
         resp = handler.handle(convert(req), writer);
@@ -145,11 +151,11 @@ struct HttpServer::Impl {
         beast::error_code ec;
         stream.handshake(asio::ssl::stream_base::server, ec);
         if (!ec) {
-          serve(stream);
+          serve(stream, fd);
           stream.shutdown(ec);
         }
       } else {
-        serve(socket);
+        serve(socket, fd);
         beast::error_code ec;
         socket.shutdown(tcp::socket::shutdown_both, ec);
       }

@@ -39,6 +39,9 @@ class ChunkedWriter {
   virtual ~ChunkedWriter() = default;
   virtual bool begin(int status, const std::string& content_type) = 0;
   virtual bool chunk(std::string_view data) = 0;
+  // True once the client hung up (or sent anything: a watch client never does), so an idle
+  // stream does not keep its thread until the timeout.
+  virtual bool peer_closed() const { return false; }
 };
 
 class RequestHandler {

@@ -152,3 +152,14 @@ void ObjectStore::close_all_watchers() {
 }
 
 }  // namespace redraft::devserver
+
+namespace redraft::devserver {
+
+std::size_t ObjectStore::open_watchers() const {
+  std::size_t n = 0;
+  for (const auto& weak : watchers_)
+    if (auto w = weak.lock(); w && !w->closed()) ++n;
+  return n;
+}
+
+}  // namespace redraft::devserver

@@ -78,6 +78,7 @@ class ObjectStore {
   void compact();
   std::uint64_t oldest_watchable_rv() const { return floor_rv_; }
   void close_all_watchers();
+  std::size_t open_watchers() const;
 
  private:
   using Key = std::pair<std::string, std::string>;  // namespace, name

@@ -26,6 +26,12 @@ ResourceInfo builtin(std::string group, std::string version, std::string plural,
   return r;
 }
 
+PrinterColumn col(std::string name, std::string type, std::string path) {
+  return PrinterColumn{std::move(name), std::move(type), std::move(path), "", "", 0};
+}
+
+PrinterColumn age() { return col("Age", "date", ".metadata.creationTimestamp"); }
+
 std::vector<std::string> string_list(const json& j) {
   std::vector<std::string> out;
   if (j.is_array())
@@ -42,23 +48,36 @@ std::string str(const json& j, const char* key) {
 }  // namespace
 
 ResourceRegistry::ResourceRegistry() {
-  add(builtin("", "v1", "namespaces", "namespace", "Namespace", false, {"ns"}, true));
+  auto ns = builtin("", "v1", "namespaces", "namespace", "Namespace", false, {"ns"}, true);
+  ns.columns = {col("Status", "string", ".status.phase"), age()};
+  add(ns);
   add(builtin("", "v1", "configmaps", "configmap", "ConfigMap", true, {"cm"}));
   add(builtin("", "v1", "secrets", "secret", "Secret", true));
   add(builtin("", "v1", "serviceaccounts", "serviceaccount", "ServiceAccount", true, {"sa"}));
   auto pods = builtin("", "v1", "pods", "pod", "Pod", true, {"po"}, true);
   pods.log_subresource = true;
   pods.categories = {"all"};
+  pods.columns = {col("Status", "string", ".status.phase"), age()};
   add(pods);
   auto svc = builtin("", "v1", "services", "service", "Service", true, {"svc"}, true);
   svc.categories = {"all"};
   add(svc);
   add(builtin("", "v1", "endpoints", "endpoints", "Endpoints", true, {"ep"}));
-  add(builtin("", "v1", "events", "event", "Event", true, {"ev"}));
+  // What `kubectl get events` shows on a real cluster (plus the name, which it hides).
+  auto core_events = builtin("", "v1", "events", "event", "Event", true, {"ev"});
+  core_events.columns = {col("Last Seen", "date", ".lastTimestamp"), col("Type", "string", ".type"),
+                         col("Reason", "string", ".reason"), col("Object", "string", ".involvedObject.name"),
+                         col("Message", "string", ".message")};
+  add(core_events);
   add(builtin("", "v1", "persistentvolumeclaims", "persistentvolumeclaim",
               "PersistentVolumeClaim", true, {"pvc"}, true));
-  add(builtin("events.k8s.io", "v1", "events", "event", "Event", true, {"ev"}));
-  add(builtin("coordination.k8s.io", "v1", "leases", "lease", "Lease", true));
+  auto events = builtin("events.k8s.io", "v1", "events", "event", "Event", true, {"ev"});
+  events.columns = {col("Type", "string", ".type"), col("Reason", "string", ".reason"),
+                    col("Object", "string", ".regarding.name"), col("Note", "string", ".note"), age()};
+  add(events);
+  auto leases = builtin("coordination.k8s.io", "v1", "leases", "lease", "Lease", true);
+  leases.columns = {col("Holder", "string", ".spec.holderIdentity"), age()};
+  add(leases);
   for (auto [plural, singular, kind, shorts] :
        std::vector<std::tuple<std::string, std::string, std::string, std::vector<std::string>>>{
            {"deployments", "deployment", "Deployment", {"deploy"}},

@@ -505,6 +505,11 @@ void ResourceStore::compact() {
   store_.compact();
 }
 
+std::size_t ResourceStore::open_watches() const {
+  std::lock_guard lock(mu_);
+  return store_.open_watchers();
+}
+
 void ResourceStore::close_watchers() {
   std::lock_guard lock(mu_);
   store_.close_all_watchers();

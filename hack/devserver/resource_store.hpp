@@ -92,6 +92,7 @@ class ResourceStore {
 
   void compact();
   void close_watchers();
+  std::size_t open_watches() const;
 
  private:
   nlohmann::json update_locked(const ResourceInfo& info, const std::string& ns,

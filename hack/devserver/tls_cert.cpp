@@ -1,5 +1,6 @@
 #include "tls_cert.hpp"
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -66,6 +67,7 @@ TlsMaterial generate_self_signed_certificate() {
   m.key_pem = pem_of([&](BIO* b) {
     return PEM_write_bio_PrivateKey(b, key.get(), nullptr, nullptr, 0, nullptr, nullptr);
   });
+  ERR_clear_error();  // leave no stale entries behind for the caller's own OpenSSL checks
   return m;
 }
 

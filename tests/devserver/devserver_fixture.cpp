@@ -373,3 +373,13 @@ void DevServer::compact_history() { admin("POST", "/admin/compact", nullptr); }
 void DevServer::close_watches_now() { admin("POST", "/admin/close-watches", nullptr); }
 
 }  // namespace redraft::testing
+
+namespace redraft::testing {
+
+int DevServer::open_watches() {
+  const HttpResult r = request("GET", "/admin/stats");
+  if (r.status != 200) throw std::runtime_error("devserver /admin/stats failed: " + r.body);
+  return r.json()["openWatches"].get<int>();
+}
+
+}  // namespace redraft::testing

@@ -93,6 +93,7 @@ class DevServer {
   void clear_faults();
   void compact_history();    // the next watch from an older resourceVersion gets 410
   void close_watches_now();  // ends every open watch stream
+  int open_watches();        // watch streams the server is serving right now
 
  private:
   void admin(const std::string& method, const std::string& path, const nlohmann::json& body);

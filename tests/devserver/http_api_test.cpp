@@ -122,6 +122,39 @@ TEST_F(HttpApiTest, CreateGetListUpdateDelete) {
   EXPECT_EQ(server.request("POST", "/api/v1/namespaces/nowhere/configmaps", configmap("c").dump()).status, 404);
 }
 
+TEST_F(HttpApiTest, DeleteCollectionBySelector) {
+  const std::string cms = "/api/v1/namespaces/default/configmaps";
+  create(cms, configmap("d1", {{"batch", "old"}}));
+  create(cms, configmap("d2", {{"batch", "old"}}));
+  create(cms, configmap("d3", {{"batch", "new"}}));
+  auto del = server.request("DELETE", cms + "?labelSelector=batch%3Dold");
+  ASSERT_EQ(del.status, 200) << del.body;
+  EXPECT_EQ(del.json()["items"].size(), 2u);
+  auto left = server.request("GET", cms).json();
+  ASSERT_EQ(left["items"].size(), 1u);
+  EXPECT_EQ(left["items"][0]["metadata"]["name"], "d3");
+}
+
+TEST_F(HttpApiTest, EventFieldSelectorsForBothEventApis) {
+  const json core = {{"metadata", {{"name", "e1"}}}, {"involvedObject", {{"kind", "Workload"}, {"name", "wl"}, {"uid", "u1"}}},
+                     {"reason", "TaskCreated"}, {"type", "Normal"}};
+  create("/api/v1/namespaces/default/events", core);
+  json other = core;
+  other["metadata"]["name"] = "e2";
+  other["involvedObject"]["uid"] = "u2";
+  create("/api/v1/namespaces/default/events", other);
+  auto by_uid = server.request("GET", "/api/v1/namespaces/default/events?fieldSelector=involvedObject.uid%3Du1,involvedObject.kind%3DWorkload").json();
+  ASSERT_EQ(by_uid["items"].size(), 1u);
+  EXPECT_EQ(by_uid["items"][0]["metadata"]["name"], "e1");
+  const json modern = {{"metadata", {{"name", "m1"}}}, {"regarding", {{"kind", "Workload"}, {"name", "wl"}}},
+                       {"reason", "TaskCreated"}, {"note", "n"}, {"type", "Normal"}, {"action", "Create"},
+                       {"eventTime", "2026-01-01T00:00:00.000000Z"}, {"reportingController", "x"}, {"reportingInstance", "y"}};
+  create("/apis/events.k8s.io/v1/namespaces/default/events", modern);
+  auto regarding = server.request("GET", "/apis/events.k8s.io/v1/namespaces/default/events?fieldSelector=regarding.name%3Dwl").json();
+  ASSERT_EQ(regarding["items"].size(), 1u);
+  EXPECT_EQ(server.request("GET", "/apis/events.k8s.io/v1/events?fieldSelector=regarding.name%3Dnope").json()["items"].size(), 0u);
+}
+
 TEST_F(HttpApiTest, ListPagination) {
   const std::string cms = "/api/v1/namespaces/default/configmaps";
   for (int i = 0; i < 5; ++i) create(cms, configmap("cm" + std::to_string(i)));
@@ -346,6 +379,32 @@ TEST_F(HttpApiTest, WatchesAreCutByFaults) {
   const auto start2 = std::chrono::steady_clock::now();
   while (!w2->ended() && std::chrono::steady_clock::now() - start2 < 60s) w2->next(1s);
   EXPECT_TRUE(w2->ended());
+}
+
+TEST_F(HttpApiTest, ServerNoticesAWatchClientHangingUp) {
+  auto w = server.watch("/api/v1/namespaces/default/configmaps?watch=true&timeoutSeconds=600");
+  ASSERT_EQ(w->status(), 200);
+  EXPECT_EQ(server.open_watches(), 1);
+  w.reset();  // the client goes away without the server ever writing again
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (server.open_watches() != 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(50ms);  // polling the server's own count
+  EXPECT_EQ(server.open_watches(), 0);
+}
+
+TEST_F(HttpApiTest, PodLogAndDryRun) {
+  const std::string pods = "/api/v1/namespaces/default/pods";
+  const json pod = {{"apiVersion", "v1"}, {"kind", "Pod"},
+                    {"metadata", {{"name", "p"}, {"annotations", {{"devserver.redraft.dev/log", "line1\nREDRAFT-RESULT {}\n"}}}}},
+                    {"spec", {{"containers", {{{"name", "c"}, {"image", "x"}}}}}}};
+  const json created = create(pods, pod);
+  EXPECT_EQ(created["status"]["phase"], "Pending");  // no kubelet: pods never start by themselves
+  auto log = server.request("GET", pods + "/p/log?container=c");
+  EXPECT_EQ(log.status, 200);
+  EXPECT_EQ(log.body, "line1\nREDRAFT-RESULT {}\n");
+  auto dry = server.request("POST", pods + "?dryRun=All", json{{"metadata", {{"name", "dry"}}}}.dump());
+  EXPECT_EQ(dry.status, 201);
+  EXPECT_EQ(server.request("GET", pods + "/dry").status, 404);
 }
 
 TEST(HttpAuth, BearerTokenIsRequired) {

@@ -92,6 +92,9 @@ TEST_F(KubectlTest, DescribeShowsEventsAboutTheObject) {
   EXPECT_THAT(d.output, HasSubstr("Events:"));
   EXPECT_THAT(d.output, ::testing::ContainsRegex("Normal +GizmoPolished +.* +gizmo-controller +polished to a shine"));
   EXPECT_THAT(d.output, ::testing::Not(HasSubstr("NotForAlpha")));
+  const auto events = ok({"get", "events"});
+  EXPECT_THAT(events.output, ::testing::ContainsRegex("LAST SEEN +TYPE +REASON +OBJECT +MESSAGE"));
+  EXPECT_THAT(events.output, ::testing::ContainsRegex("Normal +GizmoPolished +alpha +polished to a shine"));
 }
 
 TEST_F(KubectlTest, DeleteCascadesToOwnedObjects) {
