@@ -340,3 +340,42 @@ TEST(Controller, LogsTheReasonsAKeyWasQueuedFor) {
   EXPECT_THAT(logs.text(),
               HasSubstr("controller why: reconciling ns/a (reasons: watch Modified, owned Pod changed)"));
 }
+
+TEST(Controller, ReportsActiveAndMaximumWorkers) {
+  m::Registry registry;
+  std::promise<void> entered;
+  std::promise<void> release;
+  auto release_future = release.get_future().share();
+  std::atomic<bool> first{true};
+  c::Controller controller({.name = "gauges", .workers = 3, .registry = &registry},
+                           [&](const std::string&) -> c::Result {
+                             if (first.exchange(false)) {
+                               entered.set_value();
+                               release_future.wait();
+                             }
+                             return {};
+                           });
+  EXPECT_EQ(metric(registry, "controller_runtime_max_concurrent_reconciles",
+                   {{"controller", "gauges"}}), 3);
+  controller.start();
+  controller.enqueue("ns/a", "test");
+  ASSERT_EQ(entered.get_future().wait_for(30s), std::future_status::ready);
+  EXPECT_EQ(metric(registry, "controller_runtime_active_workers", {{"controller", "gauges"}}), 1);
+  release.set_value();
+  ASSERT_TRUE(eventually([&] { return reconciles(registry, "gauges", "success") == 1; }));
+  EXPECT_EQ(metric(registry, "controller_runtime_active_workers", {{"controller", "gauges"}}), 0);
+  controller.stop();
+}
+
+TEST(Controller, EmptyKeysAreIgnoredWithAWarning) {
+  LogCapture logs;
+  std::atomic<int> calls{0};
+  c::Controller controller({.name = "empty", .workers = 1}, [&](const std::string&) -> c::Result {
+    ++calls;
+    return {};
+  });
+  controller.enqueue("", "bad watch event");
+  controller.enqueue_after("", 1ms, "bad watch event");
+  EXPECT_EQ(controller.queue().len(), 0u);
+  EXPECT_THAT(logs.text(), HasSubstr("ignoring an empty key (reason: bad watch event)"));
+}

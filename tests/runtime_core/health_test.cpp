@@ -1,9 +1,13 @@
 #include <atomic>
+#include <chrono>
 #include <stdexcept>
 #include <string>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 
 #include "exposition_parser.hpp"
 #include "http_get.hpp"
@@ -217,4 +221,15 @@ TEST_F(HealthServerTest, StopClosesTheListener) {
   server.stop();
   EXPECT_ANY_THROW(http_request(port, "GET", "/healthz"));
   server.stop();  // idempotent
+}
+
+TEST_F(HealthServerTest, StopDoesNotWaitForIdleKeepAliveConnections) {
+  // A client that connected and sent nothing must not hold up shutdown (the read timeout is 30 s).
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket idle(io);
+  idle.connect({boost::asio::ip::make_address("127.0.0.1"), server.port()});
+  EXPECT_EQ(http_request(server.port(), "GET", "/healthz").status, 200);  // served meanwhile
+  const auto start = std::chrono::steady_clock::now();
+  server.stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
 }

@@ -46,7 +46,8 @@ Controller::Controller(Options options, Reconciler reconciler)
   }
   std::shared_ptr<queue::QueueObserver> observer;
   if (options_.registry != nullptr) {
-    metrics_ = std::make_unique<Metrics>(Metrics{{*options_.registry, options_.name}});
+    metrics_ = std::make_unique<Metrics>(
+        Metrics{{*options_.registry, options_.name, options_.workers}});
     observer = metrics::workqueue_observer(*options_.registry, options_.name);
   }
   queue_ = std::make_unique<queue::WorkQueue>(options_.backoff, std::move(observer));
@@ -79,11 +80,20 @@ std::size_t Controller::conflict_streak(const std::string& key, bool conflict) {
 }
 
 void Controller::enqueue(const std::string& key, std::string_view reason) {
+  if (key.empty()) {
+    // Called from watch handlers: a bad key must not throw into the informer.
+    spdlog::warn("controller {}: ignoring an empty key (reason: {})", options_.name, reason);
+    return;
+  }
   note_reason(key, reason);
   queue_->add(key);
 }
 
 void Controller::enqueue_after(const std::string& key, Duration delay, std::string_view reason) {
+  if (key.empty()) {
+    spdlog::warn("controller {}: ignoring an empty key (reason: {})", options_.name, reason);
+    return;
+  }
   note_reason(key, reason);
   queue_->add_after(key, delay);
 }
@@ -135,6 +145,9 @@ void Controller::process(const std::string& key) {
 
   Outcome outcome = Outcome::Error;
   Duration requeue_after = Duration::zero();
+  if (metrics_) {
+    metrics_->reconcile.active_workers().inc();
+  }
   const auto started = std::chrono::steady_clock::now();
   try {
     const Result result = reconciler_(key);
@@ -158,6 +171,7 @@ void Controller::process(const std::string& key) {
   const Decision decision =
       decide(outcome, requeue_after, streak, options_.immediate_conflict_retries);
   if (metrics_) {
+    metrics_->reconcile.active_workers().dec();
     metrics_->reconcile.duration(seconds);
     metrics_->reconcile.result(decision.result_label);
     if (decision.is_error) {

@@ -9,7 +9,8 @@ CounterFamily& reconcile_total(Registry& r) {
 }
 }  // namespace
 
-ReconcileMetrics::ReconcileMetrics(Registry& registry, const std::string& controller)
+ReconcileMetrics::ReconcileMetrics(Registry& registry, const std::string& controller,
+                                   int max_concurrent)
     : total_(reconcile_total(registry)),
       errors_(registry
                   .counter("controller_runtime_reconcile_errors_total",
@@ -20,7 +21,16 @@ ReconcileMetrics::ReconcileMetrics(Registry& registry, const std::string& contro
                            "Length of time per reconciliation per controller", {"controller"},
                            reconcile_time_buckets())
                 .with({controller})),
+      active_(registry
+                  .gauge("controller_runtime_active_workers",
+                         "Number of currently used workers per controller", {"controller"})
+                  .with({controller})),
       controller_(controller) {
+  registry
+      .gauge("controller_runtime_max_concurrent_reconciles",
+             "Maximum number of concurrent reconciles per controller", {"controller"})
+      .with({controller})
+      .set(max_concurrent);
   for (const char* r : {reconcile_result::kSuccess, reconcile_result::kError,
                         reconcile_result::kRequeue, reconcile_result::kRequeueAfter}) {
     total_.with({controller_, r});

@@ -4,6 +4,7 @@
 //   controller_runtime_reconcile_total{controller,result}   result: success|error|requeue|requeue_after
 //   controller_runtime_reconcile_errors_total{controller}
 //   controller_runtime_reconcile_time_seconds{controller}   (histogram)
+//   controller_runtime_active_workers{controller}, controller_runtime_max_concurrent_reconciles{controller}
 //   workqueue_depth{name}, workqueue_adds_total{name}, workqueue_retries_total{name},
 //   workqueue_queue_duration_seconds{name}, workqueue_work_duration_seconds{name} (histograms)
 //   rest_client_requests_total{code,method,host}
@@ -31,15 +32,17 @@ inline constexpr const char* kRequeueAfter = "requeue_after";
 // initialises every result series to 0, so rate() queries work from the first scrape.
 class ReconcileMetrics {
  public:
-  ReconcileMetrics(Registry& registry, const std::string& controller);
+  ReconcileMetrics(Registry& registry, const std::string& controller, int max_concurrent = 1);
   void result(std::string_view result);  // one of reconcile_result::*
   void error();
   void duration(double seconds);
+  Gauge& active_workers() { return active_; }
 
  private:
   CounterFamily& total_;
   Counter& errors_;
   Histogram& time_;
+  Gauge& active_;
   std::string controller_;
 };
 
