@@ -4,11 +4,15 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <fstream>
+#include <set>
+#include <sstream>
 #include <chrono>
 #include <mutex>
 #include <thread>
 
 #include "devserver_fixture.hpp"
+#include "tls_cert.hpp"
 #include "operator/runtime/client/client.hpp"
 #include "tests/runtime_client/test_support.hpp"
 
@@ -120,6 +124,28 @@ TEST_F(ClientAgainstDevServer, StatusSubresourceIsSeparateFromSpec) {
                               {{"status", {{"phase", "Succeeded"}}}}, /*status=*/true);
   EXPECT_EQ(patched["status"]["phase"], "Succeeded");
   EXPECT_EQ(client.get(resources::kPods, "default", "p1")["status"]["phase"], "Succeeded");
+}
+
+TEST_F(ClientAgainstDevServer, PodLogAndDeleteCollection) {
+  const std::string log = "cloning\nREDRAFT-RESULT {\"verdict\":\"GO\"}\n";
+  json pod = {{"metadata", {{"name", "logged"}, {"labels", {{"batch", "x"}}},
+                            {"annotations", {{"devserver.redraft.dev/log", log}}}}},
+              {"spec", {{"containers", json::array({{{"name", "publish"}, {"image", "i"}}})}}}};
+  client.create(resources::kPods, "default", pod);
+  PodLogOptions options;
+  options.container = "publish";
+  EXPECT_EQ(client.pod_log("default", "logged", options), log);
+  EXPECT_TRUE(is_not_found(api_error_of([&] { client.pod_log("default", "absent"); })));
+
+  client.create(kCm, "default", config_map("keep", "x"));
+  client.create(kCm, "default", config_map("drop-1", "x", {{"batch", "x"}}));
+  client.create(kCm, "default", config_map("drop-2", "x", {{"batch", "x"}}));
+  ListOptions selection;
+  selection.label_selector = "batch=x";
+  client.remove_collection(kCm, "default", selection);
+  json left = client.list_all(kCm, "default");
+  ASSERT_EQ(left["items"].size(), 1u);
+  EXPECT_EQ(left["items"][0]["metadata"]["name"], "keep");
 }
 
 TEST_F(ClientAgainstDevServer, TypedErrors) {
@@ -247,6 +273,25 @@ TEST(ClientWatch, LiveChangesAfterABookmark) {
   EXPECT_EQ(result.resource_version, created_rv);
 }
 
+TEST(ClientWatch, ServerShutdownEndsTheStreamCleanly) {
+  DevServer server(DevServerOptions{.tls = false, .token = "", .extra_args = {"--bookmark-interval-ms", "200"}});
+  Client client(load_kubeconfig(server.kubeconfig_path()));
+  ListOptions options;
+  options.resource_version = client.list(kCm, "default")["metadata"]["resourceVersion"];
+  options.allow_watch_bookmarks = true;
+  // Stop the server (SIGTERM) while the stream is open, after the first BOOKMARK: it finishes
+  // open watches, which the client reports as Closed (re-watch), not as an error.
+  // (A stream cut without the final chunk is tested in transport_test.cpp.)
+  WatchResult result = client.watch(
+      kCm, "default", options,
+      [&](WatchEvent&&) {
+        server.stop();
+        return true;
+      },
+      30s);
+  EXPECT_EQ(result.end, WatchResult::End::Closed);
+}
+
 TEST_F(ClientAgainstDevServer, WatchStopsWhenTheFlagIsSet) {
   std::atomic<bool> stop{false};
   std::thread stopper([&] {
@@ -313,6 +358,30 @@ TEST_F(ClientAgainstDevServer, ObserverSeesEveryRequestIncludingTransportFailure
   EXPECT_EQ(calls[1].method, "GET");
   EXPECT_EQ(calls[1].code, 404);
   EXPECT_EQ(calls[2].code, 0);
+}
+
+// Client-side TCP sockets (any state, TIME_WAIT included) whose remote port is `port`.
+int client_sockets_to(int port) {
+  std::ifstream tcp("/proc/self/net/tcp");
+  std::string line;
+  std::getline(tcp, line);  // header
+  int count = 0;
+  while (std::getline(tcp, line)) {
+    std::istringstream fields(line);
+    std::string slot, local, remote;
+    fields >> slot >> local >> remote;
+    auto colon = remote.find(':');
+    if (colon != std::string::npos && std::stoi(remote.substr(colon + 1), nullptr, 16) == port) ++count;
+  }
+  return count;
+}
+
+TEST_F(ClientAgainstDevServer, SequentialRequestsReuseOneKeepAliveConnection) {
+  for (int i = 0; i < 10; ++i) client.list(kCm, "default");
+  client.create(kCm, "default", config_map("reuse", "x"));
+  client.get(kCm, "default", "reuse");
+  // Without reuse there would be a dozen sockets (open or in TIME_WAIT) towards the server.
+  EXPECT_EQ(client_sockets_to(server.port()), 1);
 }
 
 TEST_F(ClientAgainstDevServer, ConcurrentRequestsFromManyThreads) {
@@ -471,6 +540,31 @@ TEST(ClientConfig, UnusableTlsMaterialIsAConfigErrorNamingTheField) {
   } catch (const ConfigError& e) {
     EXPECT_STREQ(e.what(), "certificate-authority: not a valid PEM certificate");
   }
+}
+
+TEST(ClientConfig, ClientCertificateAndKeyMustBeValidAndMatch) {
+  auto a = redraft::devserver::generate_self_signed_certificate();
+  auto b = redraft::devserver::generate_self_signed_certificate();
+  RestConfig config;
+  config.server = "https://127.0.0.1:1";
+  config.client_cert_pem = a.cert_pem;
+  config.client_key_pem = a.key_pem;
+  EXPECT_NO_THROW(Client{config});
+  auto config_error = [](const RestConfig& c) {
+    try {
+      Client client(c);
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("<no ConfigError>");
+  };
+  config.client_key_pem = b.key_pem;
+  EXPECT_EQ(config_error(config), "client-key: does not match client-certificate");
+  config.client_key_pem = "-----BEGIN PRIVATE KEY-----\nc2VjcmV0\n-----END PRIVATE KEY-----\n";
+  std::string garbage = config_error(config);
+  EXPECT_EQ(garbage, "client-key: not a valid PEM private key");
+  config.client_key_pem.clear();
+  EXPECT_EQ(config_error(config), "client-certificate/client-key: both are needed");
 }
 
 }  // namespace

@@ -6,8 +6,8 @@
 // - Credentials: bearer token, token file (re-read every minute and on 401), basic auth, client
 //   certificates, exec credential plugins (cached until expiry, re-run on 401). A 401 is retried
 //   once after refreshing credentials. Credentials never appear in errors or logs.
-// - Every request (watches included, reported when their stream ends) is reported to the
-//   optional RequestObserver: code 0 means a transport failure.
+// - Every request is reported to the optional RequestObserver (watches when their response
+//   header arrives): code 0 means a transport failure.
 //
 // Watches run on a dedicated connection and stream the chunked body incrementally.
 #pragma once
@@ -106,7 +106,9 @@ class Client {
   // false, *stop becomes true (polled every ~100 ms) or no bytes arrive for `idle_timeout`.
   // A 410 (HTTP status, or an ERROR event carrying a Status with code 410 / reason Expired)
   // is returned as End::Gone — not thrown. Other ERROR events and non-2xx answers throw ApiError;
-  // connection failures throw TransportError. options.watch is forced on.
+  // connection failures and a stream cut without its final chunk throw TransportError.
+  // The handler may call this client (the watch holds its own connection and no lock).
+  // options.watch is forced on.
   WatchResult watch(const ResourceType& type, std::string_view ns, const ListOptions& options,
                     const std::function<bool(WatchEvent&&)>& on_event,
                     std::chrono::seconds idle_timeout, const std::atomic<bool>* stop = nullptr);

@@ -20,7 +20,10 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/url/parse.hpp>
+#include <openssl/bio.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 
 #include "operator/runtime/client/config.hpp"
@@ -91,7 +94,18 @@ std::shared_ptr<ssl::context> make_tls_context(const TlsSettings& tls) {
     ctx->use_certificate_chain(asio::buffer(tls.client_cert_pem), ec);
     if (ec) throw ConfigError("client-certificate: not a valid PEM certificate");
     ctx->use_private_key(asio::buffer(tls.client_key_pem), ssl::context::pem, ec);
-    if (ec) throw ConfigError("client-key: not a valid PEM private key");
+    if (ec) {
+      // OpenSSL refuses a key that does not belong to the certificate with the same error as
+      // an unreadable one; tell them apart for the message.
+      ERR_clear_error();
+      BIO* bio = BIO_new_mem_buf(tls.client_key_pem.data(), static_cast<int>(tls.client_key_pem.size()));
+      EVP_PKEY* key = bio != nullptr ? PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr) : nullptr;
+      EVP_PKEY_free(key);
+      BIO_free(bio);
+      ERR_clear_error();
+      throw ConfigError(key != nullptr ? "client-key: does not match client-certificate"
+                                       : "client-key: not a valid PEM private key");
+    }
     if (SSL_CTX_check_private_key(ctx->native_handle()) != 1) {
       ERR_clear_error();
       throw ConfigError("client-key: does not match client-certificate");
@@ -340,11 +354,14 @@ struct HttpTransport::Impl {
 
   std::unique_ptr<Connection> fresh(const std::string& what) {
     std::shared_ptr<ssl::context> context;
+    TlsSettings settings;
     {
+      // set_client_certificate() may swap both at any time (exec plugin rotation).
       std::lock_guard lock(mutex);
       context = ctx;
+      settings = tls;
     }
-    auto conn = std::make_unique<Connection>(endpoint, tls, context);
+    auto conn = std::make_unique<Connection>(endpoint, settings, context);
     std::string failure = conn->connect(connect_timeout);
     if (!failure.empty()) throw TransportError(what + ": " + failure);
     return conn;
