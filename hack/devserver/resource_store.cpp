@@ -328,6 +328,11 @@ json ResourceStore::update_locked(const ResourceInfo& info, const std::string& n
 json ResourceStore::patch(const ResourceInfo& info, const std::string& ns, const std::string& name,
                           PatchType type, const json& patch, const std::string& subresource,
                           const WriteOptions& opts) {
+  // Unsupported patch types are refused before anything else, so the answer does not depend on
+  // whether the object exists (server-side apply would otherwise look like a 404).
+  if (type == PatchType::kApply)
+    throw unsupported_media_type("server-side apply (application/apply-patch+yaml) is not "
+                                 "supported by redraft-devserver; use client-side apply");
   std::lock_guard lock(mu_);
   const json* cur = store_.get(info.group_resource(), ns, name);
   if (!cur) throw not_found(info.group, info.plural, name);

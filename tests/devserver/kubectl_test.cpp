@@ -10,6 +10,7 @@
 #include <fstream>
 #include <future>
 #include <sstream>
+#include <thread>
 
 using redraft::testing::CommandResult;
 using redraft::testing::DevServer;
@@ -143,6 +144,23 @@ TEST_F(KubectlTest, ClientSideApplyUpdatesBuiltinsWithStrategicMerge) {
   EXPECT_EQ(c["env"][0]["name"], "A");
   EXPECT_EQ(d["metadata"]["generation"], 2);
   EXPECT_THAT(ok({"apply", "-f", "-"}, v2).output, HasSubstr("unchanged"));
+}
+
+TEST_F(KubectlTest, WatchPrintsRowsAndServerSideApplyIsRefusedClearly) {
+  auto watching = std::async(std::launch::async, [&] {
+    return server.kubectl({"get", "configmaps", "--watch", "--request-timeout=15s"});
+  });
+  // Create only once kubectl's watch is open, so the row must come through the watch stream.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (server.open_watches() == 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling the server's count
+  ASSERT_EQ(server.open_watches(), 1);
+  ok({"create", "configmap", "watched"});
+  const auto w = watching.get();
+  EXPECT_THAT(w.output, ::testing::ContainsRegex("watched +[0-9]+s"));
+  const auto ssa = server.kubectl({"apply", "--server-side", "-f", testdata("gizmo-crd.yaml")});
+  EXPECT_NE(ssa.exit_code, 0);
+  EXPECT_THAT(ssa.output, HasSubstr("server-side apply"));
 }
 
 TEST_F(KubectlTest, ImperativeCreatesAndNamespaces) {
