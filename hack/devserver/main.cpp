@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -103,6 +104,10 @@ int main(int argc, char** argv) {
     spdlog::info("signal {} received, shutting down", sig);
     api.shutdown();
     http.stop();
+    // Connection threads are detached; leave without running destructors under their feet.
+    spdlog::shutdown();
+    std::fflush(nullptr);
+    std::_Exit(0);
   } catch (const std::exception& e) {
     std::cerr << "redraft-devserver: " << e.what() << std::endl;
     return 1;

@@ -154,6 +154,27 @@ std::vector<FieldCause> validate_crd(const json& crd) {
                       "spec.scope"});
   const json versions = spec.value("versions", json::array());
   if (!versions.is_array() || versions.empty()) required("spec.versions");
+  else
+    for (std::size_t i = 0; i < versions.size(); ++i) {
+      const std::string at = "spec.versions[" + std::to_string(i) + "]";
+      if (!versions[i].is_object() || str(versions[i], "name").empty()) {
+        required(at + ".name");
+        continue;
+      }
+      const json& v = versions[i];
+      for (const char* flag : {"served", "storage"})
+        if (v.contains(flag) && !v[flag].is_boolean())
+          causes.push_back({"FieldValueTypeInvalid", std::string("Invalid value: must be a boolean"), at + "." + flag});
+      if (v.contains("schema") && !(v["schema"].is_object() && v["schema"].value("openAPIV3Schema", json::object()).is_object()))
+        causes.push_back({"FieldValueInvalid", "Invalid value: must be an object", at + ".schema.openAPIV3Schema"});
+      if (v.contains("additionalPrinterColumns")) {
+        const json& cols = v["additionalPrinterColumns"];
+        for (std::size_t c = 0; cols.is_array() && c < cols.size(); ++c)
+          if (!cols[c].is_object() || str(cols[c], "name").empty() || str(cols[c], "jsonPath").empty())
+            required(at + ".additionalPrinterColumns[" + std::to_string(c) + "].name/jsonPath");
+      }
+    }
+  if (!names.is_object()) required("spec.names");
   const std::string name = crd.value("metadata", json::object()).value("name", "");
   if (!group.empty() && !plural.empty() && name != plural + "." + group)
     causes.push_back({"FieldValueInvalid",

@@ -155,6 +155,49 @@ TEST_F(HttpApiTest, EventFieldSelectorsForBothEventApis) {
   EXPECT_EQ(server.request("GET", "/apis/events.k8s.io/v1/events?fieldSelector=regarding.name%3Dnope").json()["items"].size(), 0u);
 }
 
+TEST_F(HttpApiTest, BadInputGetsClearErrorsAndNothingCrashes) {
+  const std::string cms = "/api/v1/namespaces/default/configmaps";
+  struct Case {
+    std::string method, path, body, content_type;
+    int status;
+    std::string message_part;
+  };
+  const std::vector<Case> cases = {
+      {"POST", cms, "{not json", "application/json", 400, "not valid JSON"},
+      {"POST", cms, "[1,2]", "application/json", 400, "JSON object"},
+      {"POST", cms, R"({"metadata":{"name":"UPPER"}})", "application/json", 422, "metadata.name: Invalid value: \"UPPER\""},
+      {"POST", cms, R"({"metadata":{"name":7}})", "application/json", 400, ""},
+      {"POST", cms, R"({"kind":"Secret","metadata":{"name":"x"}})", "application/json", 400, "does not match the resource"},
+      {"POST", cms, R"({"metadata":{"name":"x","namespace":"other"}})", "application/json", 400, "does not match the namespace"},
+      {"GET", cms + "?labelSelector=a%20in%20b", "", "", 400, "invalid label selector term"},
+      {"GET", cms + "?fieldSelector=nonsense", "", "", 400, "invalid field selector"},
+      {"GET", cms + "?limit=abc", "", "", 400, "invalid limit"},
+      {"GET", cms + "?watch=true&timeoutSeconds=x", "", "", 400, "invalid timeoutSeconds"},
+      {"GET", cms + "?watch=true&resourceVersion=12abc", "", "", 400, "invalid resourceVersion"},
+      {"GET", cms + "/a/b/c/d", "", "", 404, "could not find the requested resource"},
+      {"GET", "/api/v1/namespaces/default/frobnicators", "", "", 404, ""},
+      {"PATCH", cms + "/none", "{}", "text/plain", 404, ""},
+      {"DELETE", cms + "/x?propagationPolicy=Sideways", "", "", 400, "propagationPolicy"},
+      {"PUT", "/api/v1/namespaces/default/configmaps", "{}", "application/json", 405, ""},
+      {"POST", cms, std::string("k8s\0garbage", 11), "application/vnd.kubernetes.protobuf", 400, "malformed protobuf"},
+      {"POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+       R"({"metadata":{"name":"x.y.z"},"spec":{"group":"y.z","scope":"Galaxy","names":{"plural":"x","kind":"X"},"versions":[{"served":true}]}})",
+       "application/json", 422, "spec.versions[0].name: Required value"},
+  };
+  for (const auto& c : cases) {
+    auto r = server.request(c.method, c.path, c.body, c.content_type);
+    EXPECT_EQ(r.status, c.status) << c.method << " " << c.path << " " << c.body << " -> " << r.body;
+    EXPECT_EQ(r.json()["kind"], "Status") << r.body;
+    EXPECT_NE(r.json()["message"].get<std::string>().find(c.message_part), std::string::npos) << r.body;
+  }
+  // A secret's content never comes back in an error about a malformed body.
+  auto leak = server.request("POST", "/api/v1/namespaces/default/secrets", R"({"data":{"token":"sup3rs3cret")");
+  EXPECT_EQ(leak.status, 400);
+  EXPECT_EQ(leak.body.find("sup3rs3cret"), std::string::npos) << leak.body;
+  EXPECT_TRUE(server.running());
+  EXPECT_EQ(server.request("GET", "/version").status, 200);
+}
+
 TEST_F(HttpApiTest, ListPagination) {
   const std::string cms = "/api/v1/namespaces/default/configmaps";
   for (int i = 0; i < 5; ++i) create(cms, configmap("cm" + std::to_string(i)));
@@ -365,6 +408,17 @@ TEST_F(HttpApiTest, InjectedFailuresAreConsumedInOrder) {
   server.fail_next(1, 500);
   EXPECT_EQ(server.request("GET", cms).status, 500);
   EXPECT_EQ(server.request("POST", "/admin/faults", R"({"failNext":{"code":"x"}})").status, 400);
+}
+
+TEST_F(HttpApiTest, InjectedLatencyDelaysApiRequestsButNotAdmin) {
+  server.set_latency_ms(400);
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(server.request("GET", "/api/v1/namespaces").status, 200);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 400ms);  // a lower bound only: never flaky
+  auto faults = server.request("GET", "/admin/faults").json();
+  EXPECT_EQ(faults["latencyMs"], 400);
+  server.clear_faults();
+  EXPECT_EQ(server.request("GET", "/admin/faults").json()["latencyMs"], 0);
 }
 
 TEST_F(HttpApiTest, WatchesAreCutByFaults) {
