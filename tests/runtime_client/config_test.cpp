@@ -199,5 +199,17 @@ TEST(LoadDefaultConfig, KubeconfigEnvironmentVariable) {
   EXPECT_EQ(c.server, "https://h:1");
 }
 
+TEST(LoadDefaultConfig, HomeKubeConfigThenNothing) {
+  TempDir home;
+  ::unsetenv("KUBECONFIG");
+  ::unsetenv("KUBERNETES_SERVICE_HOST");
+  ::setenv("HOME", home.path().c_str(), 1);
+  EXPECT_EQ(config_error([] { load_default_config(); }),
+            "no Kubernetes configuration: set KUBECONFIG, create ~/.kube/config, or run in a cluster");
+  write_file(home / ".kube/config", two_contexts("    token: t\n", "    server: https://home:1\n"));
+  EXPECT_EQ(load_default_config().server, "https://home:1");
+  EXPECT_EQ(load_default_config("b").server, "http://127.0.0.1:9");
+}
+
 }  // namespace
 }  // namespace redraft::runtime

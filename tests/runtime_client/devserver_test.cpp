@@ -515,6 +515,40 @@ TEST(ClientAuth, ExecPluginTokenIsCachedAndRefreshedOn401) {
   EXPECT_NO_THROW(fresh.list(kCm, "default"));
 }
 
+TEST(ClientAuth, ExecPluginClientCertificateIsLoadedIntoTheTlsContext) {
+  DevServer server(DevServerOptions{.tls = true, .token = kToken, .extra_args = {}});
+  test::TempDir dir;
+  auto cert = redraft::devserver::generate_self_signed_certificate();
+  // The plugin returns a token plus a certificate/key pair (PEM in JSON, written by the test).
+  test::write_file(dir / "credential.json",
+                   json{{"apiVersion", "client.authentication.k8s.io/v1beta1"},
+                        {"kind", "ExecCredential"},
+                        {"status", {{"token", kToken}, {"clientCertificateData", cert.cert_pem},
+                                    {"clientKeyData", cert.key_pem}}}}
+                       .dump());
+  test::write_file(dir / "plugin.sh", "#!/bin/sh\ncat \"$1\"\n", true);
+  RestConfig config = load_kubeconfig(server.kubeconfig_path());
+  config.bearer_token.clear();
+  ExecConfig exec;
+  exec.api_version = "client.authentication.k8s.io/v1beta1";
+  exec.command = (dir / "plugin.sh").string();
+  exec.args = {(dir / "credential.json").string()};
+  config.exec = exec;
+  Client client(config);
+  EXPECT_NO_THROW(client.list(kCm, "default"));
+  EXPECT_NO_THROW(client.list(kCm, "default"));
+
+  // A plugin certificate whose key does not match is refused before anything is sent.
+  auto other = redraft::devserver::generate_self_signed_certificate();
+  test::write_file(dir / "credential.json",
+                   json{{"apiVersion", "client.authentication.k8s.io/v1beta1"},
+                        {"kind", "ExecCredential"},
+                        {"status", {{"clientCertificateData", cert.cert_pem}, {"clientKeyData", other.key_pem}}}}
+                       .dump());
+  Client mismatched(config);
+  EXPECT_THROW(mismatched.list(kCm, "default"), ConfigError);
+}
+
 TEST(ClientTransport, ConnectionRefusedIsATransportError) {
   int port;
   {

@@ -100,11 +100,12 @@ std::shared_ptr<ssl::context> make_tls_context(const TlsSettings& tls) {
       ERR_clear_error();
       BIO* bio = BIO_new_mem_buf(tls.client_key_pem.data(), static_cast<int>(tls.client_key_pem.size()));
       EVP_PKEY* key = bio != nullptr ? PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr) : nullptr;
+      const bool readable = key != nullptr;
       EVP_PKEY_free(key);
       BIO_free(bio);
       ERR_clear_error();
-      throw ConfigError(key != nullptr ? "client-key: does not match client-certificate"
-                                       : "client-key: not a valid PEM private key");
+      throw ConfigError(readable ? "client-key: does not match client-certificate"
+                                 : "client-key: not a valid PEM private key");
     }
     if (SSL_CTX_check_private_key(ctx->native_handle()) != 1) {
       ERR_clear_error();
