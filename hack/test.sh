@@ -12,6 +12,8 @@ sanitize="${REDRAFT_SANITIZE:-OFF}"
 build="${REDRAFT_BUILD_DIR:-build}"
 [ "$sanitize" = ON ] && build="${REDRAFT_BUILD_DIR:-build-asan}"
 jobs="$(nproc)"
+# Let ccache hit across clones of the repository (CI builds a fresh clone each time).
+export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=true
 
 cmake -S . -B "$build" -DREDRAFT_WERROR=ON -DREDRAFT_SANITIZE="$sanitize" >/dev/null
 cmake --build "$build" -j "$jobs"
