@@ -397,6 +397,13 @@ json ResourceStore::delete_locked(const std::string& gr, const std::string& ns,
                                   const std::string& name, const DeleteOptions& opts) {
   const json* cur = store_.get(gr, ns, name);
   if (!cur) return json();
+  if (opts.propagation == "Foreground") {
+    // Dependents go first, as the garbage collector's foregroundDeletion does (done in place:
+    // a dependent held by its own finalizers is marked, and the owner does not wait for it).
+    cascade(meta_str(*cur, "uid"), "Foreground");
+    cur = store_.get(gr, ns, name);
+    if (!cur) return json();
+  }
   if (has_finalizers(*cur)) {
     // Finalizers hold the object: mark it, and let whoever owns a finalizer remove it.
     if (meta(*cur).contains("deletionTimestamp")) return *cur;
@@ -462,7 +469,9 @@ void ResourceStore::cascade(const std::string& owner_uid, const std::string& pro
       else dep["metadata"]["ownerReferences"] = kept;
       store_.update(gr, dns, dep);
     } else {
-      delete_locked(gr, dns, dname, {});
+      DeleteOptions dep_opts;
+      dep_opts.propagation = propagation == "Foreground" ? "Foreground" : "Background";
+      delete_locked(gr, dns, dname, dep_opts);
     }
   }
 }

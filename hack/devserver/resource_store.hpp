@@ -40,7 +40,7 @@ struct WriteOptions {
 };
 
 struct DeleteOptions {
-  std::string propagation = "Background";  // Background | Foreground (treated as Background) | Orphan
+  std::string propagation = "Background";  // Background | Foreground (dependents first) | Orphan
   std::string precondition_uid;
   std::string precondition_rv;
   bool dry_run = false;

@@ -142,6 +142,25 @@ TEST_F(ResourceStoreTest, FinalizersAndCascade) {
   EXPECT_EQ(code_of([&] { store.get(cms, "default", "child"); }), 404);
 }
 
+TEST_F(ResourceStoreTest, ForegroundDeletesDependentsBeforeTheOwner) {
+  const auto cms = info("", "v1", "configmaps");
+  const json owner = store.create(cms, "default", cm("owner"));
+  json child = cm("child");
+  child["metadata"]["ownerReferences"] = {{{"uid", owner["metadata"]["uid"]}, {"kind", "ConfigMap"}, {"name", "owner"}}};
+  const json c = store.create(cms, "default", child);
+  json grandchild = cm("grandchild");
+  grandchild["metadata"]["ownerReferences"] = {{{"uid", c["metadata"]["uid"]}, {"kind", "ConfigMap"}, {"name", "child"}}};
+  store.create(cms, "default", grandchild);
+  auto w = store.watch(cms, "default", store.current_rv());
+  DeleteOptions fg;
+  fg.propagation = "Foreground";
+  store.remove(cms, "default", "owner", fg);
+  std::vector<std::string> order;
+  while (auto e = w.watcher->pop(std::chrono::steady_clock::now() + std::chrono::milliseconds(100)))
+    if (e->type == "DELETED") order.push_back(e->object["metadata"]["name"]);
+  EXPECT_EQ(order, (std::vector<std::string>{"grandchild", "child", "owner"}));
+}
+
 TEST_F(ResourceStoreTest, NamespaceDeletionRemovesContents) {
   const auto ns = info("", "v1", "namespaces");
   const auto cms = info("", "v1", "configmaps");
