@@ -3,12 +3,11 @@
 // any document that does not spell out empty values.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "api/types.hpp"
 
@@ -21,8 +20,8 @@ class DecodeError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-#define REDRAFT_API_CODEC(T)                          \
-  void to_json(nlohmann::json& j, const T& value);  \
+#define REDRAFT_API_CODEC(T)                       \
+  void to_json(nlohmann::json& j, const T& value); \
   void from_json(const nlohmann::json& j, T& value);
 
 REDRAFT_API_CODEC(OwnerReference)

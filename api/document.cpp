@@ -4,14 +4,14 @@
 // boolean, `null`/`~`/empty a null; anything quoted or block-literal stays a string. Rendering
 // quotes every string a YAML 1.1 reader (kubectl's go-yaml) could take for something else
 // (yes/no/on/off, numbers, timestamps...), so both readers get the same document back.
+#include <yaml-cpp/yaml.h>
+
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <set>
 #include <string>
-
-#include <yaml-cpp/yaml.h>
 
 #include "api/codec.hpp"
 
@@ -163,8 +163,12 @@ struct YamlConverter {
   }
 
   json convert(const YAML::Node& node, int depth, const std::string& path) {
-    if (++nodes > kMaxNodes) throw DecodeError("YAML document too large (too many nodes after alias expansion)");
-    if (depth > kMaxDepth) throw DecodeError(at_path(path) + ": nested too deeply");
+    if (++nodes > kMaxNodes) {
+      throw DecodeError("YAML document too large (too many nodes after alias expansion)");
+    }
+    if (depth > kMaxDepth) {
+      throw DecodeError("document nested more than " + std::to_string(kMaxDepth) + " levels deep");
+    }
     switch (node.Type()) {
       case YAML::NodeType::Undefined:
       case YAML::NodeType::Null:
@@ -228,8 +232,9 @@ bool plain_char(char c) {
 // Words YAML 1.1 or 1.2 resolves to booleans or null when unquoted.
 bool reserved_word(std::string_view s) {
   static const std::set<std::string, std::less<>> words = {
-      "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE",
-      "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL"};
+      "y",  "Y",    "yes",  "Yes",  "YES",   "n",     "N",     "no", "No",
+      "NO", "true", "True", "TRUE", "false", "False", "FALSE", "on", "On",
+      "ON", "off",  "Off",  "OFF",  "null",  "Null",  "NULL"};
   return words.count(s) > 0;
 }
 

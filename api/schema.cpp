@@ -64,8 +64,8 @@ struct BranchParts {
     // Build from the end: after all of `word`, a non-empty continuation is required.
     tail = W;
     for (std::size_t i = word.size() - 1; i >= 1; --i) {
-      tail = "(?:" + word_not_starting_with(word.substr(i, 1)) + "|" + word.substr(i, 1) + tail +
-             ")?";
+      tail =
+          "(?:" + word_not_starting_with(word.substr(i, 1)) + "|" + word.substr(i, 1) + tail + ")?";
     }
     out += "|" + word.substr(0, 1) + tail + ")";
     return out;
@@ -103,8 +103,8 @@ std::string build_repo_url_pattern() {
   const std::string local_path = "/" + any + "*";
   // scp-like [user@]host:path; the path may not start with "//" (that would be a URL).
   const std::string scp_host = url_class(":@/-") + url_class(":@/") + "*";
-  const std::string scp_path = "(?:" + url_class(":@/") + "+(?:/" + any + "*)?|/(?:" +
-                               url_class("/") + any + "*)?)?";
+  const std::string scp_path =
+      "(?:" + url_class(":@/") + "+(?:/" + any + "*)?|/(?:" + url_class("/") + any + "*)?)?";
   const std::string scp = "(?:" + user + ")?" + scp_host + ":" + scp_path;
   return "^(?:" + url_form + "|" + local_path + "|" + scp + ")$";
 }
@@ -157,7 +157,8 @@ json bool_field(const std::string& description) {
 
 json object_field(const std::string& description, json properties,
                   std::vector<std::string> required = {}) {
-  json s = {{"type", "object"}, {"description", description}, {"properties", std::move(properties)}};
+  json s = {
+      {"type", "object"}, {"description", description}, {"properties", std::move(properties)}};
   if (!required.empty()) s["required"] = required;
   return s;
 }
@@ -211,11 +212,9 @@ json conditions_field() {
       "A metav1.Condition: one aspect of the object's state.",
       {{"type", bounded_string("Type of the condition, e.g. Ready.", 316)},
        {"status", enum_field("Status of the condition.", {"True", "False", "Unknown"})},
-       {"observedGeneration",
-        integer_min("metadata.generation the condition was set for.", 0)},
-       {"lastTransitionTime",
-        with_description({{"type", "string"}, {"format", "date-time"}},
-                         "When the condition last changed status.")},
+       {"observedGeneration", integer_min("metadata.generation the condition was set for.", 0)},
+       {"lastTransitionTime", with_description({{"type", "string"}, {"format", "date-time"}},
+                                               "When the condition last changed status.")},
        {"reason", bounded_string("Machine-readable reason in CamelCase.", 1024)},
        {"message", bounded_string("Human-readable details.", 32768)}},
       {"type", "status"});
@@ -230,8 +229,9 @@ json finding_schema(bool as_feedback) {
       "One review finding.",
       {{"severity", string_field("How serious the finding is (e.g. critical, major, minor).")},
        {"file", string_field("Path of the file the finding is about, relative to the repository.")},
-       {"line", as_feedback ? integer_min("Line number in the file (1-based; 0 for the whole file).", 0)
-                            : integer_field("Line number in the file (1-based).")},
+       {"line", as_feedback
+                    ? integer_min("Line number in the file (1-based; 0 for the whole file).", 0)
+                    : integer_field("Line number in the file (1-based).")},
        {"message", string_field("What is wrong.")},
        {"suggestion", string_field("How to fix it.")},
        {"reviewer", string_field("The reviewer Agent that reported it (set by the operator).")}});
@@ -258,10 +258,10 @@ json env_schema() {
                                    {"key", "name"});
   json env_var = object_field(
       "An environment variable of the agent container.",
-      {{"name", with_description({{"type", "string"},
-                                  {"pattern", "^[-._a-zA-Z][-._a-zA-Z0-9]*$"},
-                                  {"minLength", 1}},
-                                 "Name of the variable.")},
+      {{"name",
+        with_description(
+            {{"type", "string"}, {"pattern", "^[-._a-zA-Z][-._a-zA-Z0-9]*$"}, {"minLength", 1}},
+            "Name of the variable.")},
        {"value", string_field("Literal value.")},
        {"valueFrom",
         object_field("Source of the value (exactly one of the fields).",
@@ -270,7 +270,8 @@ json env_schema() {
                       {"fieldRef",
                        object_field("A field of the Pod.",
                                     {{"apiVersion", string_field("Schema version of fieldPath.")},
-                                     {"fieldPath", string_field("Path of the field, e.g. metadata.namespace.")}},
+                                     {"fieldPath",
+                                      string_field("Path of the field, e.g. metadata.namespace.")}},
                                     {"fieldPath"})}})}},
       {"name"});
   json s = array_of("Environment of the agent process; use valueFrom for secrets.", env_var);
@@ -282,7 +283,8 @@ json env_schema() {
 json timeout_field(const std::string& description) { return integer_min(description, 1); }
 
 json phase_field(const std::string& description) {
-  return enum_field(description, {phase::kPending, phase::kRunning, phase::kSucceeded, phase::kFailed});
+  return enum_field(description,
+                    {phase::kPending, phase::kRunning, phase::kSucceeded, phase::kFailed});
 }
 
 // ---- per kind ----
@@ -290,43 +292,49 @@ json phase_field(const std::string& description) {
 json agent_schema() {
   json spec = object_field(
       "A coder or reviewer profile: how to run one agent CLI.",
-      {{"role", enum_field("What the agent does: write code or review it.", {role::kCoder, role::kReviewer})},
+      {{"role", enum_field("What the agent does: write code or review it.",
+                           {role::kCoder, role::kReviewer})},
        {"image", string_field("Container image holding the agent CLI; the executor binary is "
                               "injected into it.")},
-       {"command", [] {
+       {"command",
+        [] {
           json s = array_of("The agent's command line (argv[0] first).",
                             {{"type", "string"}, {"minLength", 1}});
           s["minItems"] = 1;
           return s;
         }()},
        {"args", array_of("Extra arguments after command.", {{"type", "string"}})},
-       {"promptVia", [] {
-          json s = enum_field("How the prompt reaches the agent: a file named by "
-                              "REDRAFT_PROMPT_FILE, standard input, or the last argument.",
-                              {prompt_via::kFile, prompt_via::kStdin, prompt_via::kArg});
+       {"promptVia",
+        [] {
+          json s = enum_field(
+              "How the prompt reaches the agent: a file named by "
+              "REDRAFT_PROMPT_FILE, standard input, or the last argument.",
+              {prompt_via::kFile, prompt_via::kStdin, prompt_via::kArg});
           s["default"] = prompt_via::kFile;
           return s;
         }()},
        {"instructions", text_field("Preamble prepended to every prompt.")},
        {"instructionsPath",
-        with_description({{"type", "string"}, {"pattern", repo_path_pattern()}, {"maxLength", kMaxPathLength}},
-                         "A file in the repository (e.g. .redraft/agents/coder.md) whose content "
-                         "is added to the prompt when present.")},
+        with_description(
+            {{"type", "string"}, {"pattern", repo_path_pattern()}, {"maxLength", kMaxPathLength}},
+            "A file in the repository (e.g. .redraft/agents/coder.md) whose content "
+            "is added to the prompt when present.")},
        {"env", env_schema()},
        {"resources",
         object_field("Compute resources of the agent container.",
                      {{"limits", quantity_map("Maximum resources, e.g. cpu: 2, memory: 4Gi.")},
                       {"requests", quantity_map("Requested resources.")}})},
-       {"timeoutSeconds", [] {
+       {"timeoutSeconds",
+        [] {
           json s = timeout_field("How long the agent may run before it is stopped.");
           s["default"] = kDefaultAgentTimeoutSeconds;
           return s;
         }()}},
       {"command", "role"});
-  json status = object_field(
-      "Observed state of the Agent.",
-      {{"observedGeneration", integer_min("The generation last processed.", 0)},
-       {"conditions", conditions_field()}});
+  json status =
+      object_field("Observed state of the Agent.",
+                   {{"observedGeneration", integer_min("The generation last processed.", 0)},
+                    {"conditions", conditions_field()}});
   return {{"spec", spec}, {"status", status}};
 }
 
@@ -337,7 +345,8 @@ json agentic_task_schema() {
                            {task_kind::kCode, task_kind::kReview})},
        {"agentRef", local_ref("The Agent to run.")},
        {"repo", repo_schema()},
-       {"baseBranch", [] {
+       {"baseBranch",
+        [] {
           json s = branch_field("Upstream branch new work starts from and reviews diff against.");
           s["default"] = kDefaultBaseBranch;
           return s;
@@ -353,14 +362,17 @@ json agentic_task_schema() {
        {"intent", text_field("The Workload's intent, scoping every coder prompt.")},
        {"reviseFromBranch",
         branch_field("Branch on the push remote holding the prior attempt to revise.")},
-       {"branchStrategy", [] {
-          json s = enum_field("How a revision starts: restore the prior attempt as it is, restore "
-                              "and rebase it onto the current base, or reset to the base.",
-                              {strategy::kRestore, strategy::kRebase, strategy::kReset});
+       {"branchStrategy",
+        [] {
+          json s = enum_field(
+              "How a revision starts: restore the prior attempt as it is, restore "
+              "and rebase it onto the current base, or reset to the base.",
+              {strategy::kRestore, strategy::kRebase, strategy::kReset});
           s["default"] = strategy::kRestore;
           return s;
         }()},
-       {"allowOverwrite", [] {
+       {"allowOverwrite",
+        [] {
           json s = bool_field("Permit a non-fast-forward push (always with a lease).");
           s["default"] = false;
           return s;
@@ -368,7 +380,8 @@ json agentic_task_schema() {
        {"expectedRemoteSha", sha_field("The SHA last seen pushed on branch (lease hint).")},
        {"feedback", array_of("Review findings handed to a revision.", finding_schema(true))},
        {"forkOf", local_ref("Another AgenticTask whose result branch this task starts from.")},
-       {"author", [] {
+       {"author",
+        [] {
           json name = string_field("Author name.");
           name["default"] = kDefaultAuthorName;
           json email = string_field("Author email.");
@@ -379,8 +392,10 @@ json agentic_task_schema() {
           return s;
         }()},
        {"timeoutSeconds", timeout_field("Overrides the Agent's timeoutSeconds.")},
-       {"backoffLimit", [] {
-          json s = integer_min("Retries for infrastructure failures (never for model outcomes).", 0);
+       {"backoffLimit",
+        [] {
+          json s =
+              integer_min("Retries for infrastructure failures (never for model outcomes).", 0);
           s["default"] = kDefaultBackoffLimit;
           return s;
         }()}},
@@ -397,18 +412,19 @@ json agentic_task_schema() {
        {"branch", string_field("The branch pushed or reviewed.")},
        {"commitSha", string_field("The commit pushed or reviewed.")},
        {"baseSha", string_field("The base commit the work was compared against.")},
-       {"restore", object_field("What happened to the prior attempt.",
-                                {{"outcome", enum_field("restored, fallback (rebuilt from the base) "
-                                                        "or none.",
-                                                        {restore_outcome::kRestored,
-                                                         restore_outcome::kFallback,
-                                                         restore_outcome::kNone})},
-                                 {"fromSha", string_field("The prior attempt's commit.")}})},
+       {"restore",
+        object_field("What happened to the prior attempt.",
+                     {{"outcome", enum_field("restored, fallback (rebuilt from the base) "
+                                             "or none.",
+                                             {restore_outcome::kRestored,
+                                              restore_outcome::kFallback, restore_outcome::kNone})},
+                      {"fromSha", string_field("The prior attempt's commit.")}})},
        {"findings", array_of("Review findings.", finding_schema(false))},
        {"summary", string_field("The agent's summary.")},
        {"podName", string_field("The Pod of the current attempt.")},
        {"attempts", integer_min("Attempts started.", 0)},
-       {"startTime", with_description({{"type", "string"}, {"format", "date-time"}}, "When the run started.")},
+       {"startTime",
+        with_description({{"type", "string"}, {"format", "date-time"}}, "When the run started.")},
        {"completionTime",
         with_description({{"type", "string"}, {"format", "date-time"}}, "When the run finished.")},
        {"timings", object_field("Seconds spent per executor phase.",
@@ -427,57 +443,66 @@ json agentic_task_schema() {
 json workload_schema() {
   json task = object_field(
       "An item defined by a prompt instead of an issue number.",
-      {{"name", [] {
+      {{"name",
+        [] {
           json s = string_field("Item key, used in task and branch names.");
           s["pattern"] = task_name_pattern();
           s["maxLength"] = kMaxWorkloadTaskNameLength;
           return s;
         }()},
-       {"prompt", with_description({{"type", "string"}, {"minLength", 1}, {"maxLength", kMaxTextLength}},
-                                   "What to do.")}},
+       {"prompt",
+        with_description({{"type", "string"}, {"minLength", 1}, {"maxLength", kMaxTextLength}},
+                         "What to do.")}},
       {"name", "prompt"});
   json spec = object_field(
       "Issues (or prompts) to implement, reviewed and revised until approved.",
       {{"repo", repo_schema()},
-       {"baseBranch", [] {
+       {"baseBranch",
+        [] {
           json s = branch_field("Upstream branch every item starts from.");
           s["default"] = kDefaultBaseBranch;
           return s;
         }()},
-       {"issues", [] {
+       {"issues",
+        [] {
           json s = array_of("Issue numbers to implement.", integer_min("Issue number.", 1));
           s["x-kubernetes-list-type"] = "set";
           return s;
         }()},
-       {"tasks", [] {
+       {"tasks",
+        [] {
           json s = array_of("Prompt-defined items.", json());
           return s;
         }()},
        {"intent", text_field("Scopes every coder prompt.")},
        {"coderAgentRef", local_ref("The coder Agent for first attempts.")},
-       {"reviewerAgentRefs", array_of("Reviewer Agents; each reviews every attempt.",
-                                      local_ref("A reviewer Agent."))},
+       {"reviewerAgentRefs",
+        array_of("Reviewer Agents; each reviews every attempt.", local_ref("A reviewer Agent."))},
        {"revisionCoderAgentRef",
         local_ref("The coder Agent for revisions; defaults to coderAgentRef (with a warning).")},
-       {"maxReviewIterations", [] {
+       {"maxReviewIterations",
+        [] {
           json s = integer_min("Review rounds per item before it fails; 0 disables review.", 0);
           s["default"] = kDefaultMaxReviewIterations;
           return s;
         }()},
-       {"branchStrategy", [] {
+       {"branchStrategy",
+        [] {
           json s = enum_field("How revisions start from the prior attempt.",
                               {strategy::kRestore, strategy::kRebase, strategy::kReset});
           s["default"] = strategy::kRebase;
           return s;
         }()},
-       {"allowOverwrite", [] {
+       {"allowOverwrite",
+        [] {
           json s = bool_field("Let revisions rewrite their branch (always with a lease).");
           s["default"] = true;
           return s;
         }()},
        {"parallelism", integer_min("Maximum items in flight; unset means no limit.", 1)},
-       {"branchPrefix", bounded_string("Prefix of item branches; defaults to redraft/<workload name>/.",
-                                       kMaxBranchNameLength)}},
+       {"branchPrefix",
+        bounded_string("Prefix of item branches; defaults to redraft/<workload name>/.",
+                       kMaxBranchNameLength)}},
       {"coderAgentRef", "repo"});
   spec["properties"]["tasks"]["items"] = task;
   json item = object_field(
@@ -490,12 +515,11 @@ json workload_schema() {
        {"verdicts", array_of("Verdicts of the latest review round.", {{"type", "string"}})},
        {"tasks", array_of("AgenticTasks created for the item.", {{"type", "string"}})}},
       {"key"});
-  json counts = object_field("Items per phase.",
-                             {{"total", integer_min("All items.", 0)},
-                              {"pending", integer_min("Not started.", 0)},
-                              {"running", integer_min("In progress.", 0)},
-                              {"succeeded", integer_min("Approved.", 0)},
-                              {"failed", integer_min("Failed.", 0)}});
+  json counts = object_field("Items per phase.", {{"total", integer_min("All items.", 0)},
+                                                  {"pending", integer_min("Not started.", 0)},
+                                                  {"running", integer_min("In progress.", 0)},
+                                                  {"succeeded", integer_min("Approved.", 0)},
+                                                  {"failed", integer_min("Failed.", 0)}});
   json status = object_field(
       "Observed state of the Workload.",
       {{"phase", phase_field("Lifecycle phase.")},
@@ -531,27 +555,25 @@ json age_column() {
 json make_crd(const std::string& kind, const std::string& plural, const std::string& short_name,
               const json& schema, json columns) {
   std::string singular = plural.substr(0, plural.size() - 1);
-  return {
-      {"apiVersion", "apiextensions.k8s.io/v1"},
-      {"kind", "CustomResourceDefinition"},
-      {"metadata", {{"name", plural + "." + kGroup}}},
-      {"spec",
-       {{"group", kGroup},
-        {"names",
-         {{"kind", kind},
-          {"listKind", kind + "List"},
-          {"plural", plural},
-          {"singular", singular},
-          {"shortNames", json::array({short_name})},
-          {"categories", json::array({"redraft"})}}},
-        {"scope", "Namespaced"},
-        {"versions",
-         json::array({{{"name", kVersion},
-                       {"served", true},
-                       {"storage", true},
-                       {"subresources", {{"status", json::object()}}},
-                       {"additionalPrinterColumns", std::move(columns)},
-                       {"schema", {{"openAPIV3Schema", schema}}}}})}}}};
+  return {{"apiVersion", "apiextensions.k8s.io/v1"},
+          {"kind", "CustomResourceDefinition"},
+          {"metadata", {{"name", plural + "." + kGroup}}},
+          {"spec",
+           {{"group", kGroup},
+            {"names",
+             {{"kind", kind},
+              {"listKind", kind + "List"},
+              {"plural", plural},
+              {"singular", singular},
+              {"shortNames", json::array({short_name})},
+              {"categories", json::array({"redraft"})}}},
+            {"scope", "Namespaced"},
+            {"versions", json::array({{{"name", kVersion},
+                                       {"served", true},
+                                       {"storage", true},
+                                       {"subresources", {{"status", json::object()}}},
+                                       {"additionalPrinterColumns", std::move(columns)},
+                                       {"schema", {{"openAPIV3Schema", schema}}}}})}}}};
 }
 
 }  // namespace
@@ -574,20 +596,21 @@ std::string repo_path_pattern() {
   const std::string any = "[^/\\x00-\\x1f\\x7f]";
   const std::string not_dot = "[^/.\\x00-\\x1f\\x7f]";
   // A non-empty component other than "..".
-  const std::string component = "(?:" + not_dot + any + "*|\\.(?:" + not_dot + any + "*)?|\\.\\." + any + "+)";
+  const std::string component =
+      "(?:" + not_dot + any + "*|\\.(?:" + not_dot + any + "*)?|\\.\\." + any + "+)";
   return "^" + component + "(?:/(?:" + component + ")?)*$";
 }
 
 std::string task_name_pattern() { return "^[a-z]([-a-z0-9]*[a-z0-9])?$"; }
 
 json agent_crd() {
-  return make_crd("Agent", "agents", "rdag",
-                  top_schema("A coder or reviewer profile: the agent CLI, its image and how it "
-                             "receives the prompt.",
-                             agent_schema()),
-                  json::array({column("Role", "string", ".spec.role", "coder or reviewer."),
-                               column("Image", "string", ".spec.image", "Agent image."),
-                               age_column()}));
+  return make_crd(
+      "Agent", "agents", "rdag",
+      top_schema("A coder or reviewer profile: the agent CLI, its image and how it "
+                 "receives the prompt.",
+                 agent_schema()),
+      json::array({column("Role", "string", ".spec.role", "coder or reviewer."),
+                   column("Image", "string", ".spec.image", "Agent image."), age_column()}));
 }
 
 json agentic_task_crd() {
@@ -601,8 +624,7 @@ json agentic_task_crd() {
                    column("Branch", "string", ".spec.branch", "The working branch."),
                    column("Phase", "string", ".status.phase", "Lifecycle phase."),
                    column("Verdict", "string", ".status.verdict", "Outcome."),
-                   column("Reason", "string", ".status.reason", "Machine reason."),
-                   age_column()}));
+                   column("Reason", "string", ".status.reason", "Machine reason."), age_column()}));
 }
 
 json workload_crd() {

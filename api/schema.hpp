@@ -3,10 +3,9 @@
 // `redraft-crdgen` renders it into config/crd/; a test fails when the checked-in files drift.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace redraft::api::schema {
 

@@ -4,10 +4,9 @@
 #include "api/validation.hpp"
 
 #include <cctype>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
-
-#include <nlohmann/json.hpp>
 
 #include "api/defaults.hpp"
 #include "api/schema.hpp"
@@ -20,8 +19,8 @@ using Errors = std::vector<FieldError>;
 // Echoing user input is fine for enums and names (never secrets), but escape it so a hostile
 // value cannot forge extra lines in logs or events.
 std::string quote(std::string_view value) {
-  return nlohmann::json(std::string(value)).dump(-1, ' ', false,
-                                                 nlohmann::json::error_handler_t::replace);
+  return nlohmann::json(std::string(value))
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 void require(Errors& errors, const std::string& field, const std::string& value) {
@@ -40,7 +39,8 @@ void check_enum(Errors& errors, const std::string& field, const std::string& val
     if (!supported.empty()) supported += ", ";
     supported += quote(option);
   }
-  errors.push_back({field, "Unsupported value: " + quote(value) + ": supported values: " + supported});
+  errors.push_back(
+      {field, "Unsupported value: " + quote(value) + ": supported values: " + supported});
 }
 
 bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
@@ -202,17 +202,19 @@ void check_env(Errors& errors, const std::string& field, const std::vector<EnvVa
     }
     if (var.valueFrom) {
       const auto& from = *var.valueFrom;
-      int sources = (from.secretKeyRef ? 1 : 0) + (from.configMapKeyRef ? 1 : 0) +
-                    (from.fieldRef ? 1 : 0);
+      int sources =
+          (from.secretKeyRef ? 1 : 0) + (from.configMapKeyRef ? 1 : 0) + (from.fieldRef ? 1 : 0);
       if (sources != 1) {
         errors.push_back({at + ".valueFrom",
                           "must specify exactly one of secretKeyRef, configMapKeyRef, fieldRef"});
       }
-      if (from.secretKeyRef) check_key_selector(errors, at + ".valueFrom.secretKeyRef", *from.secretKeyRef);
+      if (from.secretKeyRef)
+        check_key_selector(errors, at + ".valueFrom.secretKeyRef", *from.secretKeyRef);
       if (from.configMapKeyRef) {
         check_key_selector(errors, at + ".valueFrom.configMapKeyRef", *from.configMapKeyRef);
       }
-      if (from.fieldRef) require(errors, at + ".valueFrom.fieldRef.fieldPath", from.fieldRef->fieldPath);
+      if (from.fieldRef)
+        require(errors, at + ".valueFrom.fieldRef.fieldPath", from.fieldRef->fieldPath);
     }
   }
 }
@@ -373,7 +375,8 @@ std::vector<FieldError> validate(const AgenticTask& task) {
   check_branch(errors, "spec.reviseFromBranch", spec.reviseFromBranch, false);
   const std::string base = spec.baseBranch.empty() ? kDefaultBaseBranch : spec.baseBranch;
   if (!spec.branch.empty() && spec.branch == base) {
-    errors.push_back({"spec.branch", "must differ from spec.baseBranch (Redraft never pushes to the base)"});
+    errors.push_back(
+        {"spec.branch", "must differ from spec.baseBranch (Redraft never pushes to the base)"});
   }
   if (spec.kind == task_kind::kCode && !spec.issue && spec.prompt.empty()) {
     errors.push_back({"spec.issue", "Required value: code tasks need spec.issue or spec.prompt"});
@@ -476,7 +479,8 @@ std::vector<FieldError> validate(const Workload& workload) {
     }
   } else if (!name.empty() && !dns_subdomain_problem(name)) {
     if (auto problem = branch_name_problem(default_branch_prefix(name) + "1")) {
-      errors.push_back({"metadata.name", "the default branch prefix made from it is invalid: " + *problem});
+      errors.push_back(
+          {"metadata.name", "the default branch prefix made from it is invalid: " + *problem});
     }
   }
   return errors;

@@ -25,7 +25,8 @@ inline constexpr std::size_t kMaxTextLength = 256 * 1024;
 inline constexpr std::size_t kMaxPathLength = 4096;
 // Kubernetes resource.Quantity syntax (ECMAScript and RE2 compatible).
 inline constexpr const char* kQuantityPattern =
-    "^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$";
+    "^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))"                    // number
+    "(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$";  // suffix
 
 struct FieldError {
   std::string field;    // "spec.branch"

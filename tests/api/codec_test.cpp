@@ -1,8 +1,8 @@
 // Codecs: exact round trips, unset fields omitted, unknown fields tolerated, errors naming the
 // field path, and JSON/YAML document loading.
-#include <gtest/gtest.h>
-
 #include "api/codec.hpp"
+
+#include <gtest/gtest.h>
 
 namespace redraft::api {
 namespace {
@@ -112,7 +112,8 @@ TEST(Codec, UnsetFieldsAreOmitted) {
 
 TEST(Codec, PresentButEmptyOptionalsSurvive) {
   // allowOverwrite=false and an explicit empty env value are meaningful, not "unset".
-  auto task = json::parse(R"({"spec": {"allowOverwrite": false, "backoffLimit": 0}})").get<AgenticTask>();
+  auto task =
+      json::parse(R"({"spec": {"allowOverwrite": false, "backoffLimit": 0}})").get<AgenticTask>();
   ASSERT_TRUE(task.spec.allowOverwrite.has_value());
   EXPECT_FALSE(*task.spec.allowOverwrite);
   EXPECT_EQ(task.spec.backoffLimit, 0);
@@ -125,7 +126,8 @@ TEST(Codec, UnknownFieldsAreTolerated) {
   auto task = json::parse(R"({"kind": "AgenticTask", "futureField": 1,
       "metadata": {"name": "t", "managedFields": [{"manager": "kubectl"}]},
       "spec": {"branch": "b", "somethingNew": {"deep": [1, 2]}},
-      "status": {"extra": true}})").get<AgenticTask>();
+      "status": {"extra": true}})")
+                  .get<AgenticTask>();
   EXPECT_EQ(task.metadata.name, "t");
   EXPECT_EQ(task.spec.branch, "b");
 }
@@ -154,7 +156,8 @@ std::string decode_error(const std::string& text, bool as_workload = false) {
 TEST(Codec, ErrorsNameTheFieldPath) {
   EXPECT_EQ(decode_error(R"({"spec": {"issue": {"number": "twelve"}}})"),
             "spec.issue.number: expected integer, got string");
-  EXPECT_EQ(decode_error(R"({"spec": {"branch": 5}})"), "spec.branch: expected string, got integer");
+  EXPECT_EQ(decode_error(R"({"spec": {"branch": 5}})"),
+            "spec.branch: expected string, got integer");
   EXPECT_EQ(decode_error(R"({"spec": {"allowOverwrite": "yes"}})"),
             "spec.allowOverwrite: expected boolean, got string");
   EXPECT_EQ(decode_error(R"({"spec": {"feedback": [{"line": 1}, {"line": 1.5}]}})"),
@@ -252,9 +255,11 @@ TEST(Document, AliasBombIsRejectedNotExpanded) {
 TEST(Document, InvalidUtf8IsRejectedWithItsPath) {
   EXPECT_EQ(parse_error("spec:\n  prompt: \"a\xff\"\n"), "spec.prompt: invalid UTF-8");
   EXPECT_EQ(parse_error("spec:\n  prompt: caf\xc3\n"), "spec.prompt: invalid UTF-8");
-  EXPECT_EQ(parse_error("spec:\n  prompt: \xed\xa0\x80\n"), "spec.prompt: invalid UTF-8");  // surrogate
+  EXPECT_EQ(parse_error("spec:\n  prompt: \xed\xa0\x80\n"),
+            "spec.prompt: invalid UTF-8");                                              // surrogate
   EXPECT_EQ(parse_error("spec:\n  prompt: \xc0\xaf\n"), "spec.prompt: invalid UTF-8");  // overlong
-  EXPECT_EQ(parse_document("a: caf\xc3\xa9 \xf0\x9f\x99\x82\n")["a"], "caf\xc3\xa9 \xf0\x9f\x99\x82");
+  EXPECT_EQ(parse_document("a: caf\xc3\xa9 \xf0\x9f\x99\x82\n")["a"],
+            "caf\xc3\xa9 \xf0\x9f\x99\x82");
   // Whatever parse_document returns can be serialized again.
   EXPECT_NO_THROW(parse_document("a: caf\xc3\xa9\n").dump());
 }
@@ -272,6 +277,15 @@ TEST(Document, MultiDocumentStreams) {
   } catch (const DecodeError& e) {
     EXPECT_STREQ(e.what(), "document 2: b: duplicate key");
   }
+}
+
+TEST(Document, DeepNestingIsRejected) {
+  std::string deep;
+  for (int i = 0; i < 300; ++i) deep += "- ";
+  EXPECT_EQ(parse_error(deep + "x\n"), "document nested more than 200 levels deep");
+  std::string fine;
+  for (int i = 0; i < 50; ++i) fine += "- ";
+  EXPECT_NO_THROW(parse_document(fine + "x\n"));
 }
 
 TEST(Document, ToYamlRoundTripsThroughParse) {

@@ -3,18 +3,17 @@
 // applies the schema defaults we expect, hostile values are rejected naming the field, and the
 // printer columns show up.
 #include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <thread>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "api/codec.hpp"
 #include "api/defaults.hpp"
@@ -24,8 +23,8 @@
 namespace redraft::api {
 namespace {
 
-using ::testing::HasSubstr;
 using nlohmann::json;
+using ::testing::HasSubstr;
 namespace fx = redraft::fixtures;
 
 // One redraft-devserver child on an ephemeral port; killed (and reaped) in the destructor.
@@ -148,8 +147,8 @@ TEST_F(CrdKubectl, CrdsAreServedWithShortNamesAndCategory) {
 }
 
 TEST_F(CrdKubectl, ExamplesApplyAndServerDefaultsMatchApplyDefaults) {
-  for (const std::string file : {"agent-coder.yaml", "agent-reviewer.yaml", "agentictask.yaml",
-                                 "workload.yaml"}) {
+  for (const std::string file :
+       {"agent-coder.yaml", "agent-reviewer.yaml", "agentictask.yaml", "workload.yaml"}) {
     auto result = kubectl({"apply", "--validate=false", "-f", source("examples/" + file)});
     EXPECT_TRUE(result.ok()) << file << ": " << result.out << result.err;
   }
@@ -197,8 +196,9 @@ TEST_F(CrdKubectl, ExamplesApplyAndServerDefaultsMatchApplyDefaults) {
 TEST_F(CrdKubectl, HostileBranchNamesAreRejectedNamingTheField) {
   const AgenticTask base = decode<AgenticTask>(read_source("examples/agentictask.yaml"));
   int n = 0;
-  for (const std::string branch : {"-x", "--upload-pack=x", "a..b", "a b", "refs/heads/../x",
-                                   "x.lock", "a@{b", "a/", "a.", "a//b", ".a", "a~b", "a:b", "HEAD"}) {
+  for (const std::string branch :
+       {"-x", "--upload-pack=x", "a..b", "a b", "refs/heads/../x", "x.lock", "a@{b", "a/", "a.",
+        "a//b", ".a", "a~b", "a:b", "HEAD"}) {
     for (const std::string field : {"branch", "baseBranch", "reviseFromBranch"}) {
       AgenticTask task = base;
       task.metadata.name = "hostile-" + std::to_string(n++);
@@ -252,8 +252,10 @@ TEST_F(CrdKubectl, SchemaRejectsBadValuesNamingTheField) {
 }
 
 TEST_F(CrdKubectl, PrinterColumns) {
-  ASSERT_TRUE(kubectl({"apply", "--validate=false", "-f", source("examples/agent-coder.yaml")}).ok());
-  ASSERT_TRUE(kubectl({"apply", "--validate=false", "-f", source("examples/agentictask.yaml")}).ok());
+  ASSERT_TRUE(
+      kubectl({"apply", "--validate=false", "-f", source("examples/agent-coder.yaml")}).ok());
+  ASSERT_TRUE(
+      kubectl({"apply", "--validate=false", "-f", source("examples/agentictask.yaml")}).ok());
   ASSERT_TRUE(kubectl({"apply", "--validate=false", "-f", source("examples/workload.yaml")}).ok());
   auto agents = kubectl({"get", "rdag"});
   ASSERT_TRUE(agents.ok()) << agents.err;
@@ -263,10 +265,12 @@ TEST_F(CrdKubectl, PrinterColumns) {
   ASSERT_TRUE(tasks.ok()) << tasks.err;
   EXPECT_THAT(tasks.out,
               ::testing::ContainsRegex("NAME +KIND +AGENT +BRANCH +PHASE +VERDICT +REASON +AGE"));
-  EXPECT_THAT(tasks.out, ::testing::ContainsRegex("fix-issue-42 +code +coder +redraft/manual/issue-42"));
+  EXPECT_THAT(tasks.out,
+              ::testing::ContainsRegex("fix-issue-42 +code +coder +redraft/manual/issue-42"));
   auto workloads = kubectl({"get", "rdwl"});
   ASSERT_TRUE(workloads.ok()) << workloads.err;
-  EXPECT_THAT(workloads.out, ::testing::ContainsRegex("NAME +PHASE +ITEMS +SUCCEEDED +FAILED +AGE"));
+  EXPECT_THAT(workloads.out,
+              ::testing::ContainsRegex("NAME +PHASE +ITEMS +SUCCEEDED +FAILED +AGE"));
   auto category = kubectl({"get", "redraft", "-o", "name"});
   ASSERT_TRUE(category.ok()) << category.err;
   EXPECT_THAT(category.out, HasSubstr("agentictask.redraft.dev/fix-issue-42"));

@@ -1,10 +1,10 @@
 // The shipped examples decode, validate with zero errors (before and after defaulting) and
 // round-trip exactly through the typed structs.
-#include <fstream>
-#include <sstream>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
 
 #include "api/codec.hpp"
 #include "api/defaults.hpp"

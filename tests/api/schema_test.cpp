@@ -1,16 +1,17 @@
 // The CRD schema: drift of the checked-in files, structural validity, and agreement of its
 // patterns, enums, required fields and defaults with validation.cpp and defaults.cpp.
+#include "api/schema.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <fstream>
 #include <random>
 #include <regex>
 #include <sstream>
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include "api/codec.hpp"
 #include "api/defaults.hpp"
-#include "api/schema.hpp"
 #include "api/validation.hpp"
 
 namespace redraft::api {
@@ -59,9 +60,15 @@ TEST(Crd, NamesAndPrinterColumns) {
   };
   std::vector<Expected> expected = {
       {schema::agent_crd(), "agents", "Agent", "rdag", {"Role", "Image", "Age"}},
-      {schema::agentic_task_crd(), "agentictasks", "AgenticTask", "rdat",
+      {schema::agentic_task_crd(),
+       "agentictasks",
+       "AgenticTask",
+       "rdat",
        {"Kind", "Agent", "Branch", "Phase", "Verdict", "Reason", "Age"}},
-      {schema::workload_crd(), "workloads", "Workload", "rdwl",
+      {schema::workload_crd(),
+       "workloads",
+       "Workload",
+       "rdwl",
        {"Phase", "Items", "Succeeded", "Failed", "Age"}}};
   for (const auto& e : expected) {
     const auto& spec = e.crd["spec"];
@@ -141,17 +148,67 @@ bool matches(const std::string& pattern, const std::string& value) {
 
 TEST(SchemaAgreement, BranchPatternMatchesBranchNameProblemOnSamples) {
   const std::regex re(schema::branch_name_pattern(), std::regex::ECMAScript);
-  const std::vector<std::string> samples = {
-      "redraft/wl/issue-12", "feature/x_y.z", "main", "-x", "--upload-pack=x", "a..b", "a b",
-      "a\nb", "refs/heads/../x", "refs/heads/x", "refs", "refs.x/y", "x/refs/y", "", "x.lock",
-      "a@{b", "a/", "a.", "a//b", ".a", "a\\b", "a~b", "a^b", "a:b", "a?b", "a*b", "a[b", "@",
-      "HEAD", "HEADS", "HEA", "HEAD/x", "x/HEAD", "@@", "@a", "a@", "a{", "{", "@.{", "lock",
-      "x/lock", "a.lock.b", "a.lockb", "a.loc", "a.lock/b", "a/b.lock", "a./b", "a/.b", "/a",
-      "a-", "a/-b", "caf\xc3\xa9/x", "v1.2.3", "a\x7f", "x.@{", "a.@", "a/@/b"};
+  const std::vector<std::string> samples = {"redraft/wl/issue-12",
+                                            "feature/x_y.z",
+                                            "main",
+                                            "-x",
+                                            "--upload-pack=x",
+                                            "a..b",
+                                            "a b",
+                                            "a\nb",
+                                            "refs/heads/../x",
+                                            "refs/heads/x",
+                                            "refs",
+                                            "refs.x/y",
+                                            "x/refs/y",
+                                            "",
+                                            "x.lock",
+                                            "a@{b",
+                                            "a/",
+                                            "a.",
+                                            "a//b",
+                                            ".a",
+                                            "a\\b",
+                                            "a~b",
+                                            "a^b",
+                                            "a:b",
+                                            "a?b",
+                                            "a*b",
+                                            "a[b",
+                                            "@",
+                                            "HEAD",
+                                            "HEADS",
+                                            "HEA",
+                                            "HEAD/x",
+                                            "x/HEAD",
+                                            "@@",
+                                            "@a",
+                                            "a@",
+                                            "a{",
+                                            "{",
+                                            "@.{",
+                                            "lock",
+                                            "x/lock",
+                                            "a.lock.b",
+                                            "a.lockb",
+                                            "a.loc",
+                                            "a.lock/b",
+                                            "a/b.lock",
+                                            "a./b",
+                                            "a/.b",
+                                            "/a",
+                                            "a-",
+                                            "a/-b",
+                                            "caf\xc3\xa9/x",
+                                            "v1.2.3",
+                                            "a\x7f",
+                                            "x.@{",
+                                            "a.@",
+                                            "a/@/b"};
   for (const auto& name : samples) {
     EXPECT_EQ(std::regex_match(name, re), !branch_name_problem(name).has_value())
-        << ::testing::PrintToString(name) << " problem: "
-        << branch_name_problem(name).value_or("(none)");
+        << ::testing::PrintToString(name)
+        << " problem: " << branch_name_problem(name).value_or("(none)");
   }
 }
 
@@ -177,9 +234,9 @@ TEST(SchemaAgreement, BranchPatternMatchesBranchNameProblemOnRandomNames) {
 TEST(SchemaAgreement, BranchPatternIsUsedForEveryBranchField) {
   const auto task = schema::agentic_task_crd();
   const auto wl = schema::workload_crd();
-  for (const json* field : {&props(task, {"spec", "branch"}), &props(task, {"spec", "baseBranch"}),
-                            &props(task, {"spec", "reviseFromBranch"}),
-                            &props(wl, {"spec", "baseBranch"})}) {
+  for (const json* field :
+       {&props(task, {"spec", "branch"}), &props(task, {"spec", "baseBranch"}),
+        &props(task, {"spec", "reviseFromBranch"}), &props(wl, {"spec", "baseBranch"})}) {
     EXPECT_EQ((*field)["pattern"], schema::branch_name_pattern());
     EXPECT_EQ((*field)["maxLength"], kMaxBranchNameLength);
   }
@@ -198,16 +255,45 @@ TEST(SchemaAgreement, LongNamesMatchQuickly) {
 
 TEST(SchemaAgreement, RepoUrlPatternMatchesValidation) {
   const std::string pattern = schema::repo_url_pattern();
-  const std::vector<std::string> samples = {
-      "https://github.com/o/r.git", "http://127.0.0.1:8080/r.git", "git://127.0.0.1:9418/r.git",
-      "ssh://git@host/r.git", "ssh://@host/r", "ssh://host:22/r", "git@github.com:o/r.git",
-      "host:path", "host:/abs", "host:", "file:///tmp/r.git", "file://host/x", "/tmp/r.git",
-      "/a://b", "HTTPS://github.com/o/r", "https://user:tok@github.com/o/r",
-      "https://tok@github.com/o/r", "ssh://git:tok@host/r", "ssh://a@b@host/r",
-      "git:tok@host:o/r.git", "git://tok@host/r", "ext::sh -c evil", "ext::evil", "-uevil",
-      "relative/path", "ftp://host/r", "https:///nohost", "https://-x/r", "ssh://-oProxy=x/r",
-      "-oProxy@host:r", "host::x", "host:a::b", "a/b::c", "host:a/b::c", "host:path://x",
-      "host:a@b/c", "", "https://host/a b", "https://host/\x7f"};
+  const std::vector<std::string> samples = {"https://github.com/o/r.git",
+                                            "http://127.0.0.1:8080/r.git",
+                                            "git://127.0.0.1:9418/r.git",
+                                            "ssh://git@host/r.git",
+                                            "ssh://@host/r",
+                                            "ssh://host:22/r",
+                                            "git@github.com:o/r.git",
+                                            "host:path",
+                                            "host:/abs",
+                                            "host:",
+                                            "file:///tmp/r.git",
+                                            "file://host/x",
+                                            "/tmp/r.git",
+                                            "/a://b",
+                                            "HTTPS://github.com/o/r",
+                                            "https://user:tok@github.com/o/r",
+                                            "https://tok@github.com/o/r",
+                                            "ssh://git:tok@host/r",
+                                            "ssh://a@b@host/r",
+                                            "git:tok@host:o/r.git",
+                                            "git://tok@host/r",
+                                            "ext::sh -c evil",
+                                            "ext::evil",
+                                            "-uevil",
+                                            "relative/path",
+                                            "ftp://host/r",
+                                            "https:///nohost",
+                                            "https://-x/r",
+                                            "ssh://-oProxy=x/r",
+                                            "-oProxy@host:r",
+                                            "host::x",
+                                            "host:a::b",
+                                            "a/b::c",
+                                            "host:a/b::c",
+                                            "host:path://x",
+                                            "host:a@b/c",
+                                            "",
+                                            "https://host/a b",
+                                            "https://host/\x7f"};
   const std::regex re(pattern, std::regex::ECMAScript);
   for (const auto& url : samples) {
     AgenticTask task;
@@ -222,9 +308,21 @@ TEST(SchemaAgreement, RepoUrlPatternMatchesValidation) {
 }
 
 TEST(SchemaAgreement, NamePatterns) {
-  const std::vector<std::string> object_names = {"a", "coder", "a.b", "a-b", "1a", "A", "a_b",
-                                                  "-a", "a-", "a..b", "a.-b", ".a", "",
-                                                  std::string(253, 'a'), std::string(254, 'a')};
+  const std::vector<std::string> object_names = {"a",
+                                                 "coder",
+                                                 "a.b",
+                                                 "a-b",
+                                                 "1a",
+                                                 "A",
+                                                 "a_b",
+                                                 "-a",
+                                                 "a-",
+                                                 "a..b",
+                                                 "a.-b",
+                                                 ".a",
+                                                 "",
+                                                 std::string(253, 'a'),
+                                                 std::string(254, 'a')};
   const auto task_crd = schema::agentic_task_crd();
   const auto& agent_ref = props(task_crd, {"spec", "agentRef", "name"});
   for (const auto& name : object_names) {
@@ -238,8 +336,9 @@ TEST(SchemaAgreement, NamePatterns) {
   }
   const auto wl_crd = schema::workload_crd();
   const auto& task_name = props(wl_crd, {"spec", "tasks"})["items"]["properties"]["name"];
-  for (const std::string& name : std::vector<std::string>{"docs", "a1", "a-b", "1a", "a-", "A", "", "a_b", "-a",
-                                 std::string(40, 'a'), std::string(41, 'a')}) {
+  for (const std::string& name :
+       std::vector<std::string>{"docs", "a1", "a-b", "1a", "a-", "A", "", "a_b", "-a",
+                                std::string(40, 'a'), std::string(41, 'a')}) {
     Workload wl;
     wl.spec.tasks = {{name, "p"}};
     bool valid = true;
@@ -255,10 +354,27 @@ TEST(SchemaAgreement, InstructionsPathPatternMatchesValidation) {
   const auto& field = props(crd, {"spec", "instructionsPath"});
   EXPECT_EQ(field["pattern"], schema::repo_path_pattern());
   const std::regex re(schema::repo_path_pattern(), std::regex::ECMAScript);
-  for (const std::string path :
-       {".redraft/agents/coder.md", "a", ".", "./a", ".a/b", "..a", "a..", "...", "a//b", "a/",
-        "..", "../x", "a/../b", "a/..", "/etc/passwd", "/", "a\nb", "a\tb", "a/./b",
-        "x/.../y", "a\x7f"}) {
+  for (const std::string path : {".redraft/agents/coder.md",
+                                 "a",
+                                 ".",
+                                 "./a",
+                                 ".a/b",
+                                 "..a",
+                                 "a..",
+                                 "...",
+                                 "a//b",
+                                 "a/",
+                                 "..",
+                                 "../x",
+                                 "a/../b",
+                                 "a/..",
+                                 "/etc/passwd",
+                                 "/",
+                                 "a\nb",
+                                 "a\tb",
+                                 "a/./b",
+                                 "x/.../y",
+                                 "a\x7f"}) {
     Agent agent;
     agent.spec.role = role::kCoder;
     agent.spec.command = {"x"};
@@ -294,7 +410,8 @@ TEST(SchemaAgreement, EnumsAcceptWhatValidationAccepts) {
   EXPECT_THAT(enum_of(props(agent, {"spec", "promptVia"})),
               ::testing::ElementsAre("file", "stdin", "arg"));
   EXPECT_THAT(enum_of(props(task, {"spec", "kind"})), ::testing::ElementsAre("code", "review"));
-  for (const json* field : {&props(task, {"spec", "branchStrategy"}), &props(wl, {"spec", "branchStrategy"})}) {
+  for (const json* field :
+       {&props(task, {"spec", "branchStrategy"}), &props(wl, {"spec", "branchStrategy"})}) {
     EXPECT_THAT(enum_of(*field), ::testing::ElementsAre("restore", "rebase", "reset"));
   }
   // Every enum value passes validation, and a value outside the enum fails it.
@@ -336,8 +453,9 @@ TEST(SchemaAgreement, RequiredFieldsAreRequiredByValidation) {
     return out;
   };
   EXPECT_THAT(fields(validate(Agent{})), ::testing::IsSupersetOf({"spec.command", "spec.role"}));
-  EXPECT_THAT(fields(validate(AgenticTask{})),
-              ::testing::IsSupersetOf({"spec.agentRef.name", "spec.branch", "spec.kind", "spec.repo.url"}));
+  EXPECT_THAT(
+      fields(validate(AgenticTask{})),
+      ::testing::IsSupersetOf({"spec.agentRef.name", "spec.branch", "spec.kind", "spec.repo.url"}));
   EXPECT_THAT(fields(validate(Workload{})),
               ::testing::IsSupersetOf({"spec.coderAgentRef.name", "spec.repo.url"}));
 }
@@ -348,12 +466,11 @@ TEST(SchemaAgreement, MinimaMatchValidation) {
     std::vector<const char*> path;
     std::int64_t minimum;
   };
-  const std::vector<Case> cases = {
-      {schema::agent_crd(), {"spec", "timeoutSeconds"}, 1},
-      {schema::agentic_task_crd(), {"spec", "timeoutSeconds"}, 1},
-      {schema::agentic_task_crd(), {"spec", "backoffLimit"}, 0},
-      {schema::workload_crd(), {"spec", "maxReviewIterations"}, 0},
-      {schema::workload_crd(), {"spec", "parallelism"}, 1}};
+  const std::vector<Case> cases = {{schema::agent_crd(), {"spec", "timeoutSeconds"}, 1},
+                                   {schema::agentic_task_crd(), {"spec", "timeoutSeconds"}, 1},
+                                   {schema::agentic_task_crd(), {"spec", "backoffLimit"}, 0},
+                                   {schema::workload_crd(), {"spec", "maxReviewIterations"}, 0},
+                                   {schema::workload_crd(), {"spec", "parallelism"}, 1}};
   for (const auto& c : cases) {
     const json* node = &schema::open_api_schema(c.crd);
     for (const char* step : c.path) node = &(*node)["properties"][step];

@@ -1,10 +1,11 @@
 // Validation: every error names its field; hostile branch names are rejected; defaults.
+#include "api/validation.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "api/codec.hpp"
 #include "api/defaults.hpp"
-#include "api/validation.hpp"
 
 namespace redraft::api {
 namespace {
@@ -51,7 +52,8 @@ std::vector<std::string> errors_of(const T& object) {
 template <typename T>
 std::string only_error(const T& object) {
   auto errors = errors_of(object);
-  if (errors.size() != 1) return "expected exactly one error, got: " + join_errors(validate(object));
+  if (errors.size() != 1)
+    return "expected exactly one error, got: " + join_errors(validate(object));
   return errors.front();
 }
 
@@ -63,20 +65,68 @@ TEST(Validation, ValidObjectsHaveNoErrors) {
 
 // ---- branch names ----
 
-const std::vector<std::string> kHostileBranches = {
-    "-x", "--upload-pack=x", "a..b", "a b", "a\nb", "refs/heads/../x", "", "x.lock", "a@{b",
-    "a/", "a.", "a//b", ".a", "a\\b", "a~b", "a^b", "a:b", "a?b", "a*b", "a[b", "@", "HEAD",
-    "/a", "a/.b", "a/b.lock", "a/b.lock/c", "refs/heads/x", std::string("a\0b", 3),
-    "a\tb", "a\x7f" "b", std::string(256, 'a')};
+const std::vector<std::string> kHostileBranches = {"-x",
+                                                   "--upload-pack=x",
+                                                   "a..b",
+                                                   "a b",
+                                                   "a\nb",
+                                                   "refs/heads/../x",
+                                                   "",
+                                                   "x.lock",
+                                                   "a@{b",
+                                                   "a/",
+                                                   "a.",
+                                                   "a//b",
+                                                   ".a",
+                                                   "a\\b",
+                                                   "a~b",
+                                                   "a^b",
+                                                   "a:b",
+                                                   "a?b",
+                                                   "a*b",
+                                                   "a[b",
+                                                   "@",
+                                                   "HEAD",
+                                                   "/a",
+                                                   "a/.b",
+                                                   "a/b.lock",
+                                                   "a/b.lock/c",
+                                                   "refs/heads/x",
+                                                   std::string("a\0b", 3),
+                                                   "a\tb",
+                                                   "a\x7f"
+                                                   "b",
+                                                   std::string(256, 'a')};
 
-const std::vector<std::string> kValidBranches = {
-    "redraft/wl/issue-12", "feature/x_y.z", "main", "a", "a.b", "a/b/c", "x.lock.y", "lock",
-    "a@b", "a{b}", "@a", "caf\xc3\xa9", "1", "v1.2.3", "HEADS", "refs", "a./b", "a-",
-    "x/lock", "a.lockb", "@@", "a@", "{", "a}{@"};
+const std::vector<std::string> kValidBranches = {"redraft/wl/issue-12",
+                                                 "feature/x_y.z",
+                                                 "main",
+                                                 "a",
+                                                 "a.b",
+                                                 "a/b/c",
+                                                 "x.lock.y",
+                                                 "lock",
+                                                 "a@b",
+                                                 "a{b}",
+                                                 "@a",
+                                                 "caf\xc3\xa9",
+                                                 "1",
+                                                 "v1.2.3",
+                                                 "HEADS",
+                                                 "refs",
+                                                 "a./b",
+                                                 "a-",
+                                                 "x/lock",
+                                                 "a.lockb",
+                                                 "@@",
+                                                 "a@",
+                                                 "{",
+                                                 "a}{@"};
 
 TEST(BranchName, HostileNamesAreRejected) {
   for (const auto& name : kHostileBranches) {
-    EXPECT_TRUE(branch_name_problem(name).has_value()) << "accepted: " << ::testing::PrintToString(name);
+    EXPECT_TRUE(branch_name_problem(name).has_value())
+        << "accepted: " << ::testing::PrintToString(name);
   }
 }
 
@@ -108,8 +158,8 @@ TEST(Validation, HostileBranchesAreRejectedInEveryBranchField) {
       if (field == "spec.baseBranch") task.spec.baseBranch = name;
       if (field == "spec.reviseFromBranch") task.spec.reviseFromBranch = name;
       auto errors = validate(task);
-      ASSERT_EQ(errors.size(), 1u) << field << " " << ::testing::PrintToString(name) << ": "
-                                   << join_errors(errors);
+      ASSERT_EQ(errors.size(), 1u)
+          << field << " " << ::testing::PrintToString(name) << ": " << join_errors(errors);
       EXPECT_EQ(errors[0].field, field);
       EXPECT_EQ(errors[0].message, *branch_name_problem(name));
     }
@@ -150,7 +200,8 @@ TEST(Validation, TaskRequiredFields) {
 TEST(Validation, CodeTasksNeedIssueOrPrompt) {
   auto task = valid_task();
   task.spec.issue.reset();
-  EXPECT_EQ(only_error(task), "spec.issue: Required value: code tasks need spec.issue or spec.prompt");
+  EXPECT_EQ(only_error(task),
+            "spec.issue: Required value: code tasks need spec.issue or spec.prompt");
   task.spec.prompt = "do it";
   EXPECT_THAT(errors_of(task), ::testing::IsEmpty());
   task.spec.kind = task_kind::kReview;
@@ -250,17 +301,17 @@ TEST(Validation, RepoUrlsMustNotCarryCredentials) {
 }
 
 TEST(Validation, RepoUrlForms) {
-  for (const std::string ok : {"https://github.com/o/r.git", "http://127.0.0.1:8080/r.git",
-                                "git://127.0.0.1:9418/r.git", "ssh://git@host/r.git",
-                                "git@github.com:o/r.git", "file:///tmp/r.git", "/tmp/r.git"}) {
+  for (const std::string ok :
+       {"https://github.com/o/r.git", "http://127.0.0.1:8080/r.git", "git://127.0.0.1:9418/r.git",
+        "ssh://git@host/r.git", "git@github.com:o/r.git", "file:///tmp/r.git", "/tmp/r.git"}) {
     auto task = valid_task();
     task.spec.repo.url = ok;
     EXPECT_THAT(errors_of(task), ::testing::IsEmpty()) << ok;
   }
-  for (const std::string bad : {"ext::sh -c evil", "ext::evil", "-uevil", "relative/path",
-                                "ftp://host/r", "https:///nohost", "a b://x",
-                                "HTTPS://github.com/o/r", "ssh://-oProxyCommand=x/r",
-                                "-oProxyCommand=x@host:r", "git@-oProxyCommand=x:r"}) {
+  for (const std::string bad :
+       {"ext::sh -c evil", "ext::evil", "-uevil", "relative/path", "ftp://host/r",
+        "https:///nohost", "a b://x", "HTTPS://github.com/o/r", "ssh://-oProxyCommand=x/r",
+        "-oProxyCommand=x@host:r", "git@-oProxyCommand=x:r"}) {
     auto task = valid_task();
     task.spec.repo.url = bad;
     auto errors = validate(task);
@@ -301,11 +352,13 @@ TEST(Validation, AgentEnvAndResources) {
   EnvVar dup{"A", std::string("w"), std::nullopt};
   EnvVar missing_key{"C", std::nullopt, EnvVarSource{KeySelector{"s", "", {}}, {}, {}}};
   agent.spec.env = {both, none, bad_name, dup, missing_key};
-  agent.spec.resources = ResourceRequirements{{{"cpu", "2"}, {"memory", "lots"}}, {{"cpu", "500m"}}};
+  agent.spec.resources =
+      ResourceRequirements{{{"cpu", "2"}, {"memory", "lots"}}, {{"cpu", "500m"}}};
   EXPECT_THAT(errors_of(agent),
               ::testing::UnorderedElementsAre(
                   "spec.env[0].valueFrom: may not be specified when `value` is not empty",
-                  "spec.env[1].valueFrom: must specify exactly one of secretKeyRef, configMapKeyRef, fieldRef",
+                  "spec.env[1].valueFrom: must specify exactly one of secretKeyRef, "
+                  "configMapKeyRef, fieldRef",
                   HasSubstr("spec.env[2].name: must consist of"),
                   "spec.env[3].name: Duplicate value: \"A\"",
                   "spec.env[4].valueFrom.secretKeyRef.key: Required value",
@@ -316,29 +369,30 @@ TEST(Validation, AgentEnvAndResources) {
 
 TEST(Validation, WorkloadRequiredFields) {
   Workload wl;
-  EXPECT_THAT(errors_of(wl), ::testing::IsSupersetOf({
-                                 "spec.repo.url: Required value",
-                                 "spec.coderAgentRef.name: Required value",
-                                 "spec.issues: Required value: at least one of spec.issues or spec.tasks",
-                             }));
+  EXPECT_THAT(errors_of(wl),
+              ::testing::IsSupersetOf({
+                  "spec.repo.url: Required value",
+                  "spec.coderAgentRef.name: Required value",
+                  "spec.issues: Required value: at least one of spec.issues or spec.tasks",
+              }));
 }
 
 TEST(Validation, WorkloadItems) {
   auto wl = valid_workload();
   wl.spec.issues = {3, 0, 3};
-  EXPECT_THAT(errors_of(wl), ::testing::UnorderedElementsAre(
-                                 "spec.issues[1]: must be greater than or equal to 1",
-                                 "spec.issues[2]: Duplicate value: 3"));
+  EXPECT_THAT(errors_of(wl),
+              ::testing::UnorderedElementsAre("spec.issues[1]: must be greater than or equal to 1",
+                                              "spec.issues[2]: Duplicate value: 3"));
   wl = valid_workload();
   wl.spec.issues.clear();
   wl.spec.tasks = {{"docs", "write docs"}, {"docs", "again"}, {"12", "numeric"},
-                   {"Bad_Name", "x"}, {"ok", ""}, {std::string(41, 'a'), "long"}};
-  EXPECT_THAT(errors_of(wl), ::testing::UnorderedElementsAre(
-                                 "spec.tasks[1].name: Duplicate value: \"docs\"",
-                                 "spec.tasks[2].name: must start with a lower case letter",
-                                 HasSubstr("spec.tasks[3].name: must"),
-                                 "spec.tasks[4].prompt: Required value",
-                                 "spec.tasks[5].name: must be no more than 40 characters"));
+                   {"Bad_Name", "x"},      {"ok", ""},        {std::string(41, 'a'), "long"}};
+  EXPECT_THAT(errors_of(wl),
+              ::testing::UnorderedElementsAre(
+                  "spec.tasks[1].name: Duplicate value: \"docs\"",
+                  "spec.tasks[2].name: must start with a lower case letter",
+                  HasSubstr("spec.tasks[3].name: must"), "spec.tasks[4].prompt: Required value",
+                  "spec.tasks[5].name: must be no more than 40 characters"));
 }
 
 TEST(Validation, WorkloadNumbersAndRefs) {
