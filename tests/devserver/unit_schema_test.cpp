@@ -113,6 +113,29 @@ TEST(Schema, TypeEnumPatternRangeAndLengthErrors) {
   EXPECT_NE(n.find("spec.iterations: Invalid value: -1: spec.iterations in body should be greater than or equal to 0"), std::string::npos) << n;
 }
 
+TEST(Schema, ListTypesFormatsAndIntOrStringPatterns) {
+  const json schema = json::parse(R"({"type":"object","properties":{
+    "issues":{"type":"array","x-kubernetes-list-type":"set","items":{"type":"integer"}},
+    "env":{"type":"array","x-kubernetes-list-type":"map","x-kubernetes-list-map-keys":["name"],
+           "items":{"type":"object","properties":{"name":{"type":"string"},"value":{"type":"string"}}}},
+    "when":{"type":"string","format":"date-time"},
+    "cpu":{"x-kubernetes-int-or-string":true,"anyOf":[{"type":"integer"},{"type":"string"}],"pattern":"^[0-9]+m?$"},
+    "labels":{"type":"object","maxProperties":1,"additionalProperties":{"type":"string"}}}})");
+  json ok = json::parse(R"({"issues":[1,2],"env":[{"name":"A","value":"1"},{"name":"B","value":"1"}],
+                            "when":"2026-01-02T03:04:05Z","cpu":"500m","labels":{"a":"b"}})");
+  EXPECT_TRUE(admit_custom_resource(schema, ok).empty()) << messages(admit_custom_resource(schema, ok));
+  json int_cpu = json::parse(R"({"cpu":2})");
+  EXPECT_TRUE(admit_custom_resource(schema, int_cpu).empty());
+  json bad = json::parse(R"({"issues":[1,1],"env":[{"name":"A","value":"1"},{"name":"A","value":"2"}],
+                             "when":"yesterday","cpu":"lots","labels":{"a":"b","c":"d"}})");
+  const std::string all = messages(admit_custom_resource(schema, bad));
+  EXPECT_NE(all.find("issues[1]: Duplicate value: 1"), std::string::npos) << all;
+  EXPECT_NE(all.find("env[1]: Duplicate value: {\"name\":\"A\"}"), std::string::npos) << all;
+  EXPECT_NE(all.find("when: Invalid value: \"yesterday\": when in body must be of type date-time"), std::string::npos) << all;
+  EXPECT_NE(all.find("cpu: Invalid value: \"lots\": cpu in body should match"), std::string::npos) << all;
+  EXPECT_NE(all.find("labels: Too many: 2: must have at most 1 items"), std::string::npos) << all;
+}
+
 TEST(Schema, NullsOfNonNullableFieldsAreDropped) {
   json obj = valid_object();
   obj["spec"]["branch"] = nullptr;
