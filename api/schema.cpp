@@ -60,9 +60,8 @@ struct BranchParts {
   std::string word_other_than(const std::string& word, const std::string& first_excluded,
                               bool bare_at = true) const {
     std::string out = "(?:" + word_not_starting_with(first_excluded + word.substr(0, 1), bare_at);
-    std::string tail;
     // Build from the end: after all of `word`, a non-empty continuation is required.
-    tail = W;
+    std::string tail = W;
     for (std::size_t i = word.size() - 1; i >= 1; --i) {
       tail =
           "(?:" + word_not_starting_with(word.substr(i, 1)) + "|" + word.substr(i, 1) + tail + ")?";
@@ -167,8 +166,14 @@ json array_of(const std::string& description, json items) {
   return {{"type", "array"}, {"description", description}, {"items", std::move(items)}};
 }
 
+// Spelled out because the API server's rejection message only quotes the (long) pattern.
+constexpr const char* kBranchRules =
+    " A git branch name without refs/heads/: no leading '-', no '..', '@{', '//', spaces, "
+    "control characters or any of ~ ^ : ? * [ \\; path components must not start with '.' or "
+    "end with '.lock'; must not end with '/' or '.', start with 'refs/', or be '@' or 'HEAD'.";
+
 json branch_field(const std::string& description) {
-  json s = string_field(description);
+  json s = string_field(description + kBranchRules);
   s["pattern"] = branch_name_pattern();
   s["minLength"] = 1;
   s["maxLength"] = kMaxBranchNameLength;
