@@ -14,6 +14,7 @@ add_library(redraft_exec_git STATIC
   ${_redraft_git_dir}/phases/commit_message.cpp
   ${_redraft_git_dir}/phases/state.cpp
   ${_redraft_git_dir}/phases/task_checks.cpp
+  ${_redraft_git_dir}/phases/outcome.cpp
   ${_redraft_git_dir}/phases/prepare.cpp
   ${_redraft_git_dir}/phases/agent_step.cpp
   ${_redraft_git_dir}/phases/publish.cpp

@@ -9,6 +9,7 @@
 #include "executor/agent/agent_phase.hpp"
 #include "executor/git/credentials.hpp"
 #include "executor/git/git_error.hpp"
+#include "executor/git/workspace.hpp"
 
 namespace redraft::executor {
 
@@ -34,6 +35,9 @@ void run_publish(const PhaseInputs& in, api::AgenticTaskStatus& status);
 
 // Marks the result failed.
 void mark_failed(api::AgenticTaskStatus& status, const std::string& reason, const std::string& message);
+
+// The commit identity: spec.author, else Redraft <redraft@redraft.dev>.
+git::Identity author_of(const api::AgenticTask& task);
 
 // The task reason for a git failure in prepare (publish maps transport failures to PushFailed).
 std::string reason_for(git::Failure failure);

@@ -30,34 +30,6 @@ std::optional<std::string> advertised(const git::AdvertisedRefs& refs, const std
 
 std::string short_sha(const std::string& sha) { return sha.substr(0, 12); }
 
-git::Identity committer_of(const api::AgenticTask& task) {
-  if (task.spec.author) return {task.spec.author->name, task.spec.author->email};
-  return {"Redraft", "redraft@redraft.dev"};
-}
-
-}  // namespace
-
-void mark_failed(api::AgenticTaskStatus& status, const std::string& reason, const std::string& message) {
-  status.phase = api::phase::kFailed;
-  status.reason = reason;
-  status.message = redacted(message);
-}
-
-std::string reason_for(git::Failure f) {
-  switch (f) {
-    case git::Failure::kAuth: return api::reason::kAuthFailed;
-    case git::Failure::kInvalid: return api::reason::kInvalidSpec;
-    case git::Failure::kNotFound: return api::reason::kBranchNotFound;
-    case git::Failure::kConflict: return api::reason::kRebaseConflict;
-    case git::Failure::kTransport:
-    case git::Failure::kRejected:
-    case git::Failure::kLocal: break;
-  }
-  return api::reason::kCloneFailed;
-}
-
-namespace {
-
 void prepare_git(const PhaseInputs& in, api::AgenticTaskStatus& status) {
   const auto& spec = in.task.spec;
   const git::Credentials* creds = in.credentials ? &*in.credentials : nullptr;
@@ -130,7 +102,7 @@ void prepare_git(const PhaseInputs& in, api::AgenticTaskStatus& status) {
     if (ws.is_ancestor(*base_sha, *prior_sha)) {
       tip = *prior_sha;  // already on top of the base: nothing to replay, keeps the push a fast-forward
     } else {
-      auto rb = ws.rebase(*prior_sha, *base_sha, committer_of(in.task));
+      auto rb = ws.rebase(*prior_sha, *base_sha, author_of(in.task));
       if (rb.conflict) {
         std::string paths;
         for (const auto& p : rb.conflicted) paths += (paths.empty() ? "" : ", ") + p;

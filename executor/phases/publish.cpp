@@ -34,8 +34,7 @@ void publish_code(const PhaseInputs& in, const PrepareState& prepared, api::Agen
   const std::string push_url = spec.repo.pushUrl.empty() ? spec.repo.url : spec.repo.pushUrl;
   git::LibGit2 lib;
   git::Workspace ws = git::Workspace::open(in.workspace);
-  git::Identity author{"Redraft", "redraft@redraft.dev"};
-  if (spec.author) author = {spec.author->name, spec.author->email};
+  const git::Identity author = author_of(in.task);
 
   auto commit = ws.commit_worktree(prepared.tip_sha, author, compose_commit_message(in.task, status.summary));
   if (!commit) {
