@@ -2,6 +2,7 @@
 
 #include "api_errors.hpp"
 #include "encoding.hpp"
+#include "object_meta.hpp"
 #include "schema.hpp"
 #include "selectors.hpp"
 
@@ -143,6 +144,8 @@ void ResourceStore::ensure_namespace(const std::string& ns) const {
 
 void ResourceStore::admit(const ResourceInfo& info, const std::string& name, json& obj,
                           const WriteOptions& opts) const {
+  if (auto causes = validate_object_meta(obj["metadata"]); !causes.empty())
+    throw invalid(info.group, info.kind, name, causes);
   if (!info.custom) return;
   std::vector<std::string> pruned;
   auto causes = admit_custom_resource(info.schema, obj, &pruned);

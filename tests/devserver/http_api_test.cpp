@@ -167,6 +167,8 @@ TEST_F(HttpApiTest, BadInputGetsClearErrorsAndNothingCrashes) {
       {"POST", cms, "[1,2]", "application/json", 400, "JSON object"},
       {"POST", cms, R"({"metadata":{"name":"UPPER"}})", "application/json", 422, "metadata.name: Invalid value: \"UPPER\""},
       {"POST", cms, R"({"metadata":{"name":7}})", "application/json", 400, ""},
+      {"POST", cms, R"({"metadata":{"name":"l","labels":{"redraft.dev/item":"this-label-value-is-far-too-long-for-kubernetes-which-allows-63-chars"}}})",
+       "application/json", 422, "metadata.labels: Invalid value"},
       {"POST", cms, R"({"kind":"Secret","metadata":{"name":"x"}})", "application/json", 400, "does not match the resource"},
       {"POST", cms, R"({"metadata":{"name":"x","namespace":"other"}})", "application/json", 400, "does not match the namespace"},
       {"GET", cms + "?labelSelector=a%20in%20b", "", "", 400, "invalid label selector term"},

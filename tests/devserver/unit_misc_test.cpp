@@ -4,6 +4,7 @@
 #include "encoding.hpp"
 #include "faults.hpp"
 #include "kubeconfig.hpp"
+#include "object_meta.hpp"
 #include "protobuf_decode.hpp"
 
 #include <gtest/gtest.h>
@@ -120,4 +121,27 @@ TEST(Protobuf, DecodesAConfigMapEnvelope) {
   EXPECT_EQ(obj["data"], (json{{"a", "b"}}));
   EXPECT_THROW(decode_kubernetes_protobuf("not protobuf"), ApiError);
   EXPECT_THROW(decode_kubernetes_protobuf(std::string_view(reinterpret_cast<const char*>(bytes), 20)), ApiError);
+}
+
+TEST(ObjectMeta, LabelsAnnotationsOwnersAndFinalizers) {
+  EXPECT_TRUE(validate_object_meta(json::parse(R"({"labels":{"redraft.dev/workload":"wl-1","app":""},
+      "annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{}"},
+      "ownerReferences":[{"apiVersion":"v1","kind":"ConfigMap","name":"o","uid":"u","controller":true}],
+      "finalizers":["redraft.dev/cleanup","kubernetes"]})")).empty());
+  const std::string long_value(64, 'a');
+  const auto causes = validate_object_meta(json{{"labels", {{"redraft.dev/item", long_value}, {"bad key!", "x"}, {"n", 5}}},
+                                                {"ownerReferences", {{{"kind", "X"}}}},
+                                                {"finalizers", {"-nope"}}});
+  std::string all;
+  for (const auto& c : causes) all += c.field + ": " + c.message + "\n";
+  EXPECT_NE(all.find("metadata.labels: Invalid value: \"" + long_value + "\": must be no more than 63 characters"), std::string::npos) << all;
+  EXPECT_NE(all.find("metadata.labels: Invalid value: \"bad key!\": name part must consist of"), std::string::npos) << all;
+  EXPECT_NE(all.find("metadata.labels: Invalid value: 5: must be a string"), std::string::npos) << all;
+  EXPECT_NE(all.find("metadata.ownerReferences.uid: Invalid value: \"\": uid must not be empty"), std::string::npos) << all;
+  EXPECT_NE(all.find("metadata.finalizers[0]: Invalid value: \"-nope\""), std::string::npos) << all;
+  EXPECT_TRUE(check_qualified_name(std::string(64, 'k')));
+  EXPECT_FALSE(check_qualified_name("example.com/" + std::string(63, 'k')));
+  EXPECT_TRUE(check_qualified_name("Bad_Prefix/x"));
+  EXPECT_FALSE(check_label_value("a.b-c_D"));
+  EXPECT_TRUE(check_label_value("ends-with-"));
 }

@@ -130,7 +130,7 @@ TEST_F(ResourceStoreTest, FinalizersAndCascade) {
   owner["metadata"]["finalizers"] = {"x/y"};
   owner = store.create(cms, "default", owner);
   json child = cm("child");
-  child["metadata"]["ownerReferences"] = {{{"uid", owner["metadata"]["uid"]}, {"kind", "ConfigMap"}, {"name", "owner"}}};
+  child["metadata"]["ownerReferences"] = {{{"apiVersion", "v1"}, {"uid", owner["metadata"]["uid"]}, {"kind", "ConfigMap"}, {"name", "owner"}}};
   store.create(cms, "default", child);
   const json marked = store.remove(cms, "default", "owner");
   EXPECT_TRUE(marked["metadata"].contains("deletionTimestamp"));
@@ -146,10 +146,10 @@ TEST_F(ResourceStoreTest, ForegroundDeletesDependentsBeforeTheOwner) {
   const auto cms = info("", "v1", "configmaps");
   const json owner = store.create(cms, "default", cm("owner"));
   json child = cm("child");
-  child["metadata"]["ownerReferences"] = {{{"uid", owner["metadata"]["uid"]}, {"kind", "ConfigMap"}, {"name", "owner"}}};
+  child["metadata"]["ownerReferences"] = {{{"apiVersion", "v1"}, {"uid", owner["metadata"]["uid"]}, {"kind", "ConfigMap"}, {"name", "owner"}}};
   const json c = store.create(cms, "default", child);
   json grandchild = cm("grandchild");
-  grandchild["metadata"]["ownerReferences"] = {{{"uid", c["metadata"]["uid"]}, {"kind", "ConfigMap"}, {"name", "child"}}};
+  grandchild["metadata"]["ownerReferences"] = {{{"apiVersion", "v1"}, {"uid", c["metadata"]["uid"]}, {"kind", "ConfigMap"}, {"name", "child"}}};
   store.create(cms, "default", grandchild);
   auto w = store.watch(cms, "default", store.current_rv());
   DeleteOptions fg;
