@@ -285,7 +285,15 @@ json env_schema() {
   return s;
 }
 
-json timeout_field(const std::string& description) { return integer_min(description, 1); }
+json integer_range(const std::string& description, std::int64_t minimum, std::int64_t maximum) {
+  json s = integer_min(description, minimum);
+  s["maximum"] = maximum;
+  return s;
+}
+
+json timeout_field(const std::string& description) {
+  return integer_range(description, 1, kMaxTimeoutSeconds);
+}
 
 json phase_field(const std::string& description) {
   return enum_field(description,
@@ -400,7 +408,8 @@ json agentic_task_schema() {
        {"backoffLimit",
         [] {
           json s =
-              integer_min("Retries for infrastructure failures (never for model outcomes).", 0);
+              integer_range("Retries for infrastructure failures (never for model outcomes).", 0,
+                        kMaxBackoffLimit);
           s["default"] = kDefaultBackoffLimit;
           return s;
         }()}},
@@ -487,7 +496,8 @@ json workload_schema() {
         local_ref("The coder Agent for revisions; defaults to coderAgentRef (with a warning).")},
        {"maxReviewIterations",
         [] {
-          json s = integer_min("Review rounds per item before it fails; 0 disables review.", 0);
+          json s = integer_range("Review rounds per item before it fails; 0 disables review.", 0,
+                        kMaxReviewIterations);
           s["default"] = kDefaultMaxReviewIterations;
           return s;
         }()},
@@ -504,7 +514,7 @@ json workload_schema() {
           s["default"] = true;
           return s;
         }()},
-       {"parallelism", integer_min("Maximum items in flight; unset means no limit.", 1)},
+       {"parallelism", integer_range("Maximum items in flight; unset means no limit.", 1, kMaxParallelism)},
        {"branchPrefix",
         bounded_string("Prefix of item branches; defaults to redraft/<workload name>/.",
                        kMaxBranchNameLength)}},

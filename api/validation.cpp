@@ -166,6 +166,15 @@ void check_min(Errors& errors, const std::string& field, const std::optional<std
   }
 }
 
+void check_range(Errors& errors, const std::string& field,
+                 const std::optional<std::int64_t>& value, std::int64_t minimum,
+                 std::int64_t maximum) {
+  check_min(errors, field, value, minimum);
+  if (value && *value > maximum) {
+    errors.push_back({field, "must be less than or equal to " + std::to_string(maximum)});
+  }
+}
+
 bool env_name_ok(std::string_view name) {
   if (name.empty()) return false;
   auto ok_first = [](char c) {
@@ -359,7 +368,7 @@ std::vector<FieldError> validate(const Agent& agent) {
     check_quantities(errors, "spec.resources.limits", spec.resources->limits);
     check_quantities(errors, "spec.resources.requests", spec.resources->requests);
   }
-  check_min(errors, "spec.timeoutSeconds", spec.timeoutSeconds, 1);
+  check_range(errors, "spec.timeoutSeconds", spec.timeoutSeconds, 1, kMaxTimeoutSeconds);
   return errors;
 }
 
@@ -416,8 +425,8 @@ std::vector<FieldError> validate(const AgenticTask& task) {
       errors.push_back({"spec.author.email", "must not contain '<', '>' or line breaks"});
     }
   }
-  check_min(errors, "spec.timeoutSeconds", spec.timeoutSeconds, 1);
-  check_min(errors, "spec.backoffLimit", spec.backoffLimit, 0);
+  check_range(errors, "spec.timeoutSeconds", spec.timeoutSeconds, 1, kMaxTimeoutSeconds);
+  check_range(errors, "spec.backoffLimit", spec.backoffLimit, 0, kMaxBackoffLimit);
   return errors;
 }
 
@@ -467,10 +476,11 @@ std::vector<FieldError> validate(const Workload& workload) {
   if (spec.revisionCoderAgentRef) {
     check_ref(errors, "spec.revisionCoderAgentRef", *spec.revisionCoderAgentRef);
   }
-  check_min(errors, "spec.maxReviewIterations", spec.maxReviewIterations, 0);
+  check_range(errors, "spec.maxReviewIterations", spec.maxReviewIterations, 0,
+              kMaxReviewIterations);
   check_enum(errors, "spec.branchStrategy", spec.branchStrategy,
              {strategy::kRestore, strategy::kRebase, strategy::kReset}, false);
-  check_min(errors, "spec.parallelism", spec.parallelism, 1);
+  check_range(errors, "spec.parallelism", spec.parallelism, 1, kMaxParallelism);
   // Item branches are prefix + key; check the prefix with a representative key. A default
   // prefix comes from the name, so a name like "x.lock" is reported against metadata.name.
   if (!spec.branchPrefix.empty()) {

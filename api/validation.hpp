@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +24,11 @@ inline constexpr std::size_t kMaxWorkloadTaskNameLength = 40;
 inline constexpr std::size_t kMaxTextLength = 256 * 1024;
 // Repository-relative paths (Agent.spec.instructionsPath).
 inline constexpr std::size_t kMaxPathLength = 4096;
+// Upper bounds: beyond these a value is a typo or a runaway cost, not a wish.
+inline constexpr std::int64_t kMaxTimeoutSeconds = 7 * 24 * 3600;
+inline constexpr std::int64_t kMaxBackoffLimit = 20;
+inline constexpr std::int64_t kMaxReviewIterations = 50;
+inline constexpr std::int64_t kMaxParallelism = 1000;
 // Kubernetes resource.Quantity syntax (ECMAScript and RE2 compatible).
 inline constexpr const char* kQuantityPattern =
     "^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))"                    // number

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <functional>
 #include <random>
 #include <regex>
 #include <sstream>
@@ -460,28 +461,62 @@ TEST(SchemaAgreement, RequiredFieldsAreRequiredByValidation) {
               ::testing::IsSupersetOf({"spec.coderAgentRef.name", "spec.repo.url"}));
 }
 
-TEST(SchemaAgreement, MinimaMatchValidation) {
+TEST(SchemaAgreement, BoundsMatchValidation) {
+  // For each bounded field: the schema's minimum/maximum, and validation accepting exactly the
+  // values inside them.
   struct Case {
     json crd;
     std::vector<const char*> path;
-    std::int64_t minimum;
+    std::int64_t minimum, maximum;
+    std::function<std::vector<FieldError>(std::int64_t)> validate_with;
   };
-  const std::vector<Case> cases = {{schema::agent_crd(), {"spec", "timeoutSeconds"}, 1},
-                                   {schema::agentic_task_crd(), {"spec", "timeoutSeconds"}, 1},
-                                   {schema::agentic_task_crd(), {"spec", "backoffLimit"}, 0},
-                                   {schema::workload_crd(), {"spec", "maxReviewIterations"}, 0},
-                                   {schema::workload_crd(), {"spec", "parallelism"}, 1}};
+  const std::vector<Case> cases = {
+      {schema::agent_crd(), {"spec", "timeoutSeconds"}, 1, kMaxTimeoutSeconds,
+       [](std::int64_t v) {
+         Agent a;
+         a.spec.timeoutSeconds = v;
+         return validate(a);
+       }},
+      {schema::agentic_task_crd(), {"spec", "timeoutSeconds"}, 1, kMaxTimeoutSeconds,
+       [](std::int64_t v) {
+         AgenticTask t;
+         t.spec.timeoutSeconds = v;
+         return validate(t);
+       }},
+      {schema::agentic_task_crd(), {"spec", "backoffLimit"}, 0, kMaxBackoffLimit,
+       [](std::int64_t v) {
+         AgenticTask t;
+         t.spec.backoffLimit = v;
+         return validate(t);
+       }},
+      {schema::workload_crd(), {"spec", "maxReviewIterations"}, 0, kMaxReviewIterations,
+       [](std::int64_t v) {
+         Workload w;
+         w.spec.maxReviewIterations = v;
+         return validate(w);
+       }},
+      {schema::workload_crd(), {"spec", "parallelism"}, 1, kMaxParallelism, [](std::int64_t v) {
+         Workload w;
+         w.spec.parallelism = v;
+         return validate(w);
+       }}};
   for (const auto& c : cases) {
     const json* node = &schema::open_api_schema(c.crd);
-    for (const char* step : c.path) node = &(*node)["properties"][step];
-    EXPECT_EQ((*node)["minimum"], c.minimum) << c.path.back();
+    for (const char* step : c.path) node = &node->at("properties").at(step);
+    const std::string field = std::string("spec.") + c.path.back();
+    EXPECT_EQ((*node)["minimum"], c.minimum) << field;
+    EXPECT_EQ((*node)["maximum"], c.maximum) << field;
+    auto reported = [&](std::int64_t v) {
+      for (const auto& e : c.validate_with(v)) {
+        if (e.field == field) return true;
+      }
+      return false;
+    };
+    EXPECT_FALSE(reported(c.minimum)) << field;
+    EXPECT_FALSE(reported(c.maximum)) << field;
+    EXPECT_TRUE(reported(c.minimum - 1)) << field;
+    EXPECT_TRUE(reported(c.maximum + 1)) << field;
   }
-  Workload wl;
-  wl.spec.maxReviewIterations = -1;
-  wl.spec.parallelism = 0;
-  std::vector<std::string> fields;
-  for (const auto& e : validate(wl)) fields.push_back(e.field);
-  EXPECT_THAT(fields, ::testing::IsSupersetOf({"spec.maxReviewIterations", "spec.parallelism"}));
 }
 
 // Applying the schema's defaults to an empty spec gives what apply_defaults() gives.
