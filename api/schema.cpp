@@ -407,9 +407,8 @@ json agentic_task_schema() {
        {"timeoutSeconds", timeout_field("Overrides the Agent's timeoutSeconds.")},
        {"backoffLimit",
         [] {
-          json s =
-              integer_range("Retries for infrastructure failures (never for model outcomes).", 0,
-                        kMaxBackoffLimit);
+          json s = integer_range("Retries for infrastructure failures (never for model outcomes).",
+                                 0, kMaxBackoffLimit);
           s["default"] = kDefaultBackoffLimit;
           return s;
         }()}},
@@ -497,7 +496,7 @@ json workload_schema() {
        {"maxReviewIterations",
         [] {
           json s = integer_range("Review rounds per item before it fails; 0 disables review.", 0,
-                        kMaxReviewIterations);
+                                 kMaxReviewIterations);
           s["default"] = kDefaultMaxReviewIterations;
           return s;
         }()},
@@ -514,7 +513,8 @@ json workload_schema() {
           s["default"] = true;
           return s;
         }()},
-       {"parallelism", integer_range("Maximum items in flight; unset means no limit.", 1, kMaxParallelism)},
+       {"parallelism",
+        integer_range("Maximum items in flight; unset means no limit.", 1, kMaxParallelism)},
        {"branchPrefix",
         bounded_string("Prefix of item branches; defaults to redraft/<workload name>/.",
                        kMaxBranchNameLength)}},

@@ -166,9 +166,8 @@ void check_min(Errors& errors, const std::string& field, const std::optional<std
   }
 }
 
-void check_range(Errors& errors, const std::string& field,
-                 const std::optional<std::int64_t>& value, std::int64_t minimum,
-                 std::int64_t maximum) {
+void check_range(Errors& errors, const std::string& field, const std::optional<std::int64_t>& value,
+                 std::int64_t minimum, std::int64_t maximum) {
   check_min(errors, field, value, minimum);
   if (value && *value > maximum) {
     errors.push_back({field, "must be less than or equal to " + std::to_string(maximum)});

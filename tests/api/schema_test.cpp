@@ -471,25 +471,37 @@ TEST(SchemaAgreement, BoundsMatchValidation) {
     std::function<std::vector<FieldError>(std::int64_t)> validate_with;
   };
   const std::vector<Case> cases = {
-      {schema::agent_crd(), {"spec", "timeoutSeconds"}, 1, kMaxTimeoutSeconds,
+      {schema::agent_crd(),
+       {"spec", "timeoutSeconds"},
+       1,
+       kMaxTimeoutSeconds,
        [](std::int64_t v) {
          Agent a;
          a.spec.timeoutSeconds = v;
          return validate(a);
        }},
-      {schema::agentic_task_crd(), {"spec", "timeoutSeconds"}, 1, kMaxTimeoutSeconds,
+      {schema::agentic_task_crd(),
+       {"spec", "timeoutSeconds"},
+       1,
+       kMaxTimeoutSeconds,
        [](std::int64_t v) {
          AgenticTask t;
          t.spec.timeoutSeconds = v;
          return validate(t);
        }},
-      {schema::agentic_task_crd(), {"spec", "backoffLimit"}, 0, kMaxBackoffLimit,
+      {schema::agentic_task_crd(),
+       {"spec", "backoffLimit"},
+       0,
+       kMaxBackoffLimit,
        [](std::int64_t v) {
          AgenticTask t;
          t.spec.backoffLimit = v;
          return validate(t);
        }},
-      {schema::workload_crd(), {"spec", "maxReviewIterations"}, 0, kMaxReviewIterations,
+      {schema::workload_crd(),
+       {"spec", "maxReviewIterations"},
+       0,
+       kMaxReviewIterations,
        [](std::int64_t v) {
          Workload w;
          w.spec.maxReviewIterations = v;
