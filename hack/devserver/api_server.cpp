@@ -252,6 +252,18 @@ std::optional<HttpResponse> ApiServer::resource_request(const HttpRequest& r, Ch
   if (!sub.empty() && !(sub == "status" && info->status_subresource) &&
       !(sub == "log" && info->log_subresource))
     throw route_not_found();
+  if (info->review_only) {
+    if (r.method != "POST" || !name.empty())
+      throw method_not_allowed(info->plural + " only support create");
+    // kubectl sends reviews as protobuf; the answer does not depend on the question, so a
+    // protobuf body is not decoded (only the JSON one is echoed back).
+    json review = r.content_type.starts_with(kProtobufContentType) ? json::object() : parse_body(r);
+    if (!review.is_object()) throw bad_request("the request body must be a JSON object");
+    review["apiVersion"] = info->api_version();
+    review["kind"] = info->kind;
+    review["status"] = {{"allowed", true}, {"reason", "redraft-devserver does not enforce RBAC"}};
+    return json_response(201, review);
+  }
   std::vector<std::string> warnings;
   const WriteOptions wopts{r.param("dryRun") == "All", r.param("fieldValidation"), &warnings};
   auto with_warnings = [&](HttpResponse resp) {

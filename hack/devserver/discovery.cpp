@@ -79,8 +79,9 @@ std::optional<json> api_resource_list(const ResourceRegistry& reg, const std::st
                 {"singularName", r->singular},
                 {"namespaced", r->namespaced},
                 {"kind", r->kind},
-                {"verbs",
-                 {"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"}}};
+                {"verbs", r->review_only ? json{"create"}
+                                         : json{"create", "delete", "deletecollection", "get", "list", "patch",
+                                                "update", "watch"}}};
     if (!r->short_names.empty()) res["shortNames"] = r->short_names;
     if (!r->categories.empty()) res["categories"] = r->categories;
     resources.push_back(res);

@@ -60,7 +60,7 @@ std::optional<json> openapi_v3_group_version(const ResourceRegistry& reg, const 
   json schemas = json::object();
   bool any = false;
   for (const auto* r : reg.all()) {
-    if (r->group != group || r->version != version) continue;
+    if (r->group != group || r->version != version || r->review_only) continue;
     any = true;
     const std::string schema_name =
         (r->group.empty() ? "io.k8s.api.core" : r->group) + "." + r->version + "." + r->kind;

@@ -100,6 +100,16 @@ ResourceRegistry::ResourceRegistry() {
               true, {"netpol"}));
   add(builtin("policy", "v1", "poddisruptionbudgets", "poddisruptionbudget",
               "PodDisruptionBudget", true, {"pdb"}, true));
+  // Access reviews answer "allowed": the devserver enforces no RBAC (see README).
+  for (auto [plural, singular, kind, namespaced] :
+       std::vector<std::tuple<std::string, std::string, std::string, bool>>{
+           {"selfsubjectaccessreviews", "selfsubjectaccessreview", "SelfSubjectAccessReview", false},
+           {"subjectaccessreviews", "subjectaccessreview", "SubjectAccessReview", false},
+           {"localsubjectaccessreviews", "localsubjectaccessreview", "LocalSubjectAccessReview", true}}) {
+    auto r = builtin("authorization.k8s.io", "v1", plural, singular, kind, namespaced);
+    r.review_only = true;
+    add(r);
+  }
   add(builtin("apiextensions.k8s.io", "v1", "customresourcedefinitions",
               "customresourcedefinition", "CustomResourceDefinition", false, {"crd", "crds"},
               true));

@@ -36,6 +36,7 @@ struct ResourceInfo {
   bool log_subresource = false;  // pods/log
   bool custom = false;           // defined by a CRD
   bool storage_version = true;   // the preferred version of its group in discovery
+  bool review_only = false;      // create-only, never stored (access reviews)
   // CRD-only: openAPIV3Schema (null when none) and additionalPrinterColumns.
   nlohmann::json schema;
   std::vector<PrinterColumn> columns;

@@ -163,6 +163,11 @@ TEST_F(KubectlTest, WatchPrintsRowsAndServerSideApplyIsRefusedClearly) {
   EXPECT_THAT(ssa.output, HasSubstr("server-side apply"));
 }
 
+TEST_F(KubectlTest, AuthCanIAnswersYesBecauseNothingIsEnforced) {
+  const auto r = ok({"auth", "can-i", "create", "pods"});
+  EXPECT_THAT(r.output, HasSubstr("yes"));
+}
+
 TEST_F(KubectlTest, ImperativeCreatesAndNamespaces) {
   ok({"create", "namespace", "team-a"});
   ok({"-n", "team-a", "create", "secret", "generic", "creds", "--from-literal=token=abc"});
