@@ -139,15 +139,30 @@ struct HttpServer::Impl {
     }
   }
 
+  // Removes the fd from open_fds while the socket is still open (declared after the socket,
+  // so destroyed before it): a reused fd number can never be forgotten by mistake.
+  struct FdRegistration {
+    Impl& impl;
+    int fd;
+    FdRegistration(Impl& i, int f) : impl(i), fd(f) {
+      std::lock_guard lock(impl.mu);
+      impl.open_fds.insert(fd);
+    }
+    ~FdRegistration() {
+      std::lock_guard lock(impl.mu);
+      impl.open_fds.erase(fd);
+      impl.drained.notify_all();
+    }
+    FdRegistration(const FdRegistration&) = delete;
+    FdRegistration& operator=(const FdRegistration&) = delete;
+  };
+
   void connection(tcp::socket socket) {
     const int fd = socket.native_handle();
-    {
-      std::lock_guard lock(mu);
-      open_fds.insert(fd);
-    }
     try {
       if (ssl) {
         asio::ssl::stream<tcp::socket> stream(std::move(socket), *ssl);
+        FdRegistration registered(*this, fd);
         beast::error_code ec;
         stream.handshake(asio::ssl::stream_base::server, ec);
         if (!ec) {
@@ -155,6 +170,7 @@ struct HttpServer::Impl {
           stream.shutdown(ec);
         }
       } else {
+        FdRegistration registered(*this, fd);
         serve(socket, fd);
         beast::error_code ec;
         socket.shutdown(tcp::socket::shutdown_both, ec);
@@ -162,10 +178,6 @@ struct HttpServer::Impl {
     } catch (const std::exception& e) {
       spdlog::debug("connection ended: {}", e.what());
     }
-    // The socket (and its fd) is closed by now; forget the fd before anyone reuses it.
-    std::lock_guard lock(mu);
-    open_fds.erase(fd);
-    drained.notify_all();
   }
 };
 
