@@ -102,8 +102,8 @@ run_task() {  # name agent-yaml
   echo "    result: verdict=$(field "$work/$name.result" verdict) commit=$(field "$work/$name.result" commitSha) reason=$(field "$work/$name.result" reason)"
 }
 
-field() {  # file key: the first string value of "key" in a JSON document
-  tr -d '\n' < "$1" | sed -n "s/.*\"$2\": *\"\\([^\"]*\\)\".*/\\1/p" | head -n 1
+field() {  # file key: the string value of "key" (its last occurrence) in a JSON document
+  tr -d '\n' < "$1" | sed -n "s/.*\"$2\": *\"\\([^\"]*\\)\".*/\\1/p"
 }
 
 expect_field() {  # file key value
@@ -138,7 +138,7 @@ grep -q '^   Suggestion: append: Goodbye from redraft$' "$work/demo-issue-1-code
   fail "the revision prompt does not carry the reviewer's finding"
 expect_field "$work/demo-issue-1-code-r1.result" verdict PUSHED
 second_sha="$(field "$work/demo-issue-1-code-r1.result" commitSha)"
-tr -d '\n' < "$work/demo-issue-1-code-r1.result" | grep -q '"outcome": *"restored"' ||
+grep -q '"outcome": *"restored"' <<<"$(tr -d '\n' < "$work/demo-issue-1-code-r1.result")" ||
   fail "the revision did not restore the prior attempt"
 
 write_task demo-issue-1-review-2 review demo-reviewer "" 1
@@ -159,11 +159,13 @@ parent="$(git --git-dir="$work/remote/demo.git" rev-parse "$second_sha^")"
 for sha in "$first_sha" "$second_sha"; do
   trailers="$(git --git-dir="$work/remote/demo.git" log -1 --format='%(trailers:only,unfold)' "$sha")"
   for key in Redraft-Task Redraft-Agent; do
-    echo "$trailers" | grep -q "^$key: " || fail "commit $sha has no $key trailer"
+    grep -q "^$key: " <<<"$trailers" || fail "commit $sha has no $key trailer"
   done
 done
-echo "$(git --git-dir="$work/remote/demo.git" log -1 --format='%(trailers:only,unfold)' "$second_sha")" |
-  grep -q '^Redraft-Task: demo-issue-1-code-r1$' || fail "the revision's Redraft-Task trailer is wrong"
+# (here-strings, not `echo | grep -q`: with pipefail, grep quitting early can fail the pipeline)
+grep -q '^Redraft-Task: demo-issue-1-code-r1$' \
+  <<<"$(git --git-dir="$work/remote/demo.git" log -1 --format='%(trailers:only,unfold)' "$second_sha")" ||
+  fail "the revision's Redraft-Task trailer is wrong"
 [ "$(git --git-dir="$work/remote/demo.git" show "$second_sha:hello.txt")" = "$(printf 'Hello from redraft (issue #1)\nGoodbye from redraft')" ] ||
   fail "hello.txt does not hold the requested change"
 
