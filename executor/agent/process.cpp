@@ -65,7 +65,13 @@ class LineSplitter {
  private:
   void emit(std::string_view line) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (sink_) sink_(line);
+    if (!sink_) return;
+    // A newline can arrive together with more than a line's worth of bytes: cut here too.
+    while (line.size() > kMaxLineBytes) {
+      sink_(line.substr(0, kMaxLineBytes));
+      line.remove_prefix(kMaxLineBytes);
+    }
+    sink_(line);
   }
   const std::function<void(std::string_view)>& sink_;
   std::string buffer_;
