@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -48,8 +49,12 @@ class DevServerProcess {
  private:
   void start(const std::string& log) {
     const auto port = fx::pick_free_port();
+    const pid_t parent = ::getpid();
     pid_t pid = ::fork();
     if (pid == 0) {
+      // Die with the test process, even when it crashes before the destructor runs.
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != parent) ::_exit(127);
       int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
       if (fd >= 0) {
         ::dup2(fd, 1);
