@@ -63,16 +63,33 @@ std::vector<const json*> ObjectStore::list(const std::string& gr, const std::str
 
 std::vector<std::pair<std::string, const json*>> ObjectStore::owned_by(const std::string& uid) const {
   std::vector<std::pair<std::string, const json*>> out;
-  for (const auto& [gr, objs] : objects_)
-    for (const auto& [k, obj] : objs) {
-      const json& refs = obj["metadata"].value("ownerReferences", json::array());
-      for (const auto& r : refs)
-        if (r.value("uid", "") == uid) {
-          out.emplace_back(gr, &obj);
-          break;
-        }
-    }
+  auto it = dependents_.find(uid);
+  if (it == dependents_.end()) return out;
+  for (const auto& ref : it->second)
+    if (const json* obj = get(ref.gr, ref.ns, ref.name)) out.emplace_back(ref.gr, obj);
   return out;
+}
+
+void ObjectStore::index(const std::string& gr, const json& obj, bool add) {
+  const json& md = obj["metadata"];
+  const std::string uid = md.value("uid", "");
+  const Ref self{gr, md.value("namespace", ""), md.value("name", "")};
+  if (!uid.empty()) {
+    if (add) uids_.insert(uid);
+    else uids_.erase(uid);
+  }
+  auto refs = md.find("ownerReferences");
+  if (refs == md.end() || !refs->is_array()) return;
+  for (const auto& r : *refs) {
+    if (!r.is_object() || !r.contains("uid") || !r["uid"].is_string()) continue;
+    const std::string owner = r["uid"].get<std::string>();
+    if (add) {
+      dependents_[owner].insert(self);
+    } else if (auto d = dependents_.find(owner); d != dependents_.end()) {
+      d->second.erase(self);
+      if (d->second.empty()) dependents_.erase(d);
+    }
+  }
 }
 
 std::vector<std::string> ObjectStore::group_resources() const {
@@ -85,6 +102,7 @@ json ObjectStore::create(const std::string& gr, const std::string& ns, json obj)
   const std::string name = obj["metadata"]["name"].get<std::string>();
   obj["metadata"]["resourceVersion"] = std::to_string(++rv_);
   objects_[gr][{ns, name}] = obj;
+  index(gr, obj, true);
   record({"ADDED", rv_, gr, ns, obj, json()});
   return obj;
 }
@@ -93,8 +111,10 @@ json ObjectStore::update(const std::string& gr, const std::string& ns, json obj)
   const std::string name = obj["metadata"]["name"].get<std::string>();
   json& slot = objects_[gr][{ns, name}];
   json previous = std::move(slot);
+  if (!previous.is_null()) index(gr, previous, false);
   obj["metadata"]["resourceVersion"] = std::to_string(++rv_);
   slot = obj;
+  index(gr, obj, true);
   record({"MODIFIED", rv_, gr, ns, obj, std::move(previous)});
   return obj;
 }
@@ -105,6 +125,7 @@ json ObjectStore::remove(const std::string& gr, const std::string& ns, const std
   if (it == objs.end()) return json();
   json previous = std::move(it->second);
   objs.erase(it);
+  index(gr, previous, false);
   json obj = previous;
   obj["metadata"]["resourceVersion"] = std::to_string(++rv_);
   record({"DELETED", rv_, gr, ns, obj, std::move(previous)});

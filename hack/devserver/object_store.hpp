@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,7 @@ class ObjectStore {
   std::vector<const nlohmann::json*> list(const std::string& gr, const std::string& ns) const;
   // Every object whose metadata.ownerReferences names `uid` (for cascading deletion).
   std::vector<std::pair<std::string, const nlohmann::json*>> owned_by(const std::string& uid) const;
+  bool has_uid(const std::string& uid) const { return uids_.count(uid) > 0; }
   std::vector<std::string> group_resources() const;
 
   // Writes stamp metadata.resourceVersion with the next global value and record an event.
@@ -83,12 +85,20 @@ class ObjectStore {
  private:
   using Key = std::pair<std::string, std::string>;  // namespace, name
   void record(WatchEvent e);
+  // Indexes kept in step with objects_ so cascades need no full scans.
+  void index(const std::string& gr, const nlohmann::json& obj, bool add);
   std::map<std::string, std::map<Key, nlohmann::json>> objects_;  // by group-resource
   std::uint64_t rv_ = 1;
   std::size_t history_size_;
   std::deque<WatchEvent> history_;
   std::uint64_t floor_rv_ = 0;  // events with rv > floor_rv_ are all still in history_
   std::vector<std::weak_ptr<Watcher>> watchers_;
+  struct Ref {
+    std::string gr, ns, name;
+    auto operator<=>(const Ref&) const = default;
+  };
+  std::map<std::string, std::set<Ref>> dependents_;  // owner uid -> objects referencing it
+  std::set<std::string> uids_;
 };
 
 }  // namespace redraft::devserver

@@ -445,12 +445,7 @@ void ResourceStore::remove_now(const std::string& gr, const std::string& ns,
   cascade(meta_str(gone_obj, "uid"), propagation);
 }
 
-bool ResourceStore::uid_alive(const std::string& uid) const {
-  for (const std::string& gr : store_.group_resources())
-    for (const json* obj : store_.list(gr, ""))
-      if (meta_str(*obj, "uid") == uid) return true;
-  return false;
-}
+bool ResourceStore::uid_alive(const std::string& uid) const { return store_.has_uid(uid); }
 
 void ResourceStore::cascade(const std::string& owner_uid, const std::string& propagation) {
   if (owner_uid.empty()) return;

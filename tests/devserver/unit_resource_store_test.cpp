@@ -161,6 +161,23 @@ TEST_F(ResourceStoreTest, ForegroundDeletesDependentsBeforeTheOwner) {
   EXPECT_EQ(order, (std::vector<std::string>{"grandchild", "child", "owner"}));
 }
 
+TEST_F(ResourceStoreTest, DependentWithTwoOwnersLivesUntilBothAreGone) {
+  const auto cms = info("", "v1", "configmaps");
+  const json a = store.create(cms, "default", cm("a"));
+  const json b = store.create(cms, "default", cm("b"));
+  json shared = cm("shared");
+  shared["metadata"]["ownerReferences"] = {
+      {{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"name", "a"}, {"uid", a["metadata"]["uid"]}},
+      {{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"name", "b"}, {"uid", b["metadata"]["uid"]}}};
+  store.create(cms, "default", shared);
+  store.remove(cms, "default", "a");
+  const json left = store.get(cms, "default", "shared");
+  ASSERT_EQ(left["metadata"]["ownerReferences"].size(), 1u);  // the dangling reference is dropped
+  EXPECT_EQ(left["metadata"]["ownerReferences"][0]["name"], "b");
+  store.remove(cms, "default", "b");
+  EXPECT_EQ(code_of([&] { store.get(cms, "default", "shared"); }), 404);
+}
+
 TEST_F(ResourceStoreTest, NamespaceDeletionRemovesContents) {
   const auto ns = info("", "v1", "namespaces");
   const auto cms = info("", "v1", "configmaps");
