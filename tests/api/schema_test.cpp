@@ -14,6 +14,8 @@
 #include "api/codec.hpp"
 #include "api/defaults.hpp"
 #include "api/validation.hpp"
+#include "tests/fixtures/command.hpp"
+#include "tests/fixtures/temp_dir.hpp"
 
 namespace redraft::api {
 namespace {
@@ -34,6 +36,23 @@ TEST(Crd, CheckedInFilesMatchTheGenerator) {
         << path << " is out of date with api/schema.cpp: run `cmake --build build --target crds` "
         << "and commit the result";
   }
+}
+
+TEST(Crd, GeneratorWritesTheFilesAndRejectsBadUsage) {
+  fixtures::TempDir dir("redraft-crdgen");
+  const auto out = dir / "nested" / "crd";
+  auto run = fixtures::run_command({REDRAFT_CRDGEN_BINARY, out.string()});
+  ASSERT_TRUE(run.ok()) << run.err;
+  for (const auto& file : schema::crd_files()) {
+    EXPECT_EQ(read_file((out / file.filename).string()), schema::render_crd_file(file));
+  }
+  // Up-to-date files are left alone (nothing printed, exit 0).
+  run = fixtures::run_command({REDRAFT_CRDGEN_BINARY, out.string()});
+  EXPECT_TRUE(run.ok());
+  EXPECT_EQ(run.out, "");
+  auto usage = fixtures::run_command({REDRAFT_CRDGEN_BINARY});
+  EXPECT_EQ(usage.exit_code, 2);
+  EXPECT_THAT(usage.err, ::testing::HasSubstr("usage: redraft-crdgen <output-directory>"));
 }
 
 TEST(Crd, OutputIsDeterministic) {
