@@ -133,6 +133,18 @@ TEST(Transport, WatchErrorEventOtherThan410IsThrown) {
   }
 }
 
+TEST(Transport, WatchRejectsANonPositiveIdleTimeoutBeforeConnecting) {
+  CannedServer server([](CannedServer&, int, int) {});
+  Client client(config_for(server));
+  try {
+    client.watch(resources::kConfigMaps, "ns", {}, [](WatchEvent&&) { return true; }, 0s);
+    FAIL() << "expected std::invalid_argument";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "idle_timeout: must be positive");
+  }
+  EXPECT_EQ(server.connections(), 0);
+}
+
 TEST(Transport, NonJsonSuccessBodyIsAnError) {
   CannedServer server([](CannedServer& s, int fd, int) {
     if (!s.read_request(fd).empty()) CannedServer::write_all(fd, http_json(200, "<html>proxy</html>", false));

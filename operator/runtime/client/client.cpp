@@ -1,6 +1,7 @@
 #include "operator/runtime/client/client.hpp"
 
 #include <mutex>
+#include <stdexcept>
 #include <utility>
 
 #include "operator/runtime/client/credentials.hpp"
@@ -233,6 +234,9 @@ WatchResult Client::watch(const ResourceType& type, std::string_view ns,
                           const ListOptions& options,
                           const std::function<bool(WatchEvent&&)>& on_event,
                           std::chrono::seconds idle_timeout, const std::atomic<bool>* stop) {
+  if (idle_timeout <= std::chrono::seconds::zero()) {
+    throw std::invalid_argument("idle_timeout: must be positive");
+  }
   WatchResult result;
   auto stopped = [stop] { return stop != nullptr && stop->load(std::memory_order_acquire); };
   if (stopped()) {

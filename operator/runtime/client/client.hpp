@@ -2,7 +2,8 @@
 //
 // - Requests are built by request.hpp (pure) and sent over Boost.Beast (plain HTTP or TLS with CA
 //   verification + host name check, client certificates), reusing keep-alive connections.
-// - Non-2xx answers throw ApiError (decoded metav1.Status); I/O problems throw TransportError.
+// - Non-2xx answers throw ApiError (decoded metav1.Status); I/O problems (and credential plugins
+//   that fail) throw TransportError; a plugin's unusable certificate throws ConfigError.
 // - Credentials: bearer token, token file (re-read every minute and on 401), basic auth, client
 //   certificates, exec credential plugins (cached until expiry, re-run on 401). A 401 is retried
 //   once after refreshing credentials. Credentials never appear in errors or logs.
