@@ -6,11 +6,14 @@
 
 #include <signal.h>
 
+#include <atomic>
+
 #include <nlohmann/json.hpp>
 
 #include "cache_test_support.hpp"
 #include "devserver_fixture.hpp"
 #include "operator/runtime/client/client.hpp"
+#include "operator/runtime/leader/leader_elector.hpp"
 #include "operator/runtime/leader/lease_record.hpp"
 
 using namespace redraft::runtime;
@@ -26,8 +29,8 @@ std::unique_ptr<ChildProcess> candidate(const DevServer& server, const std::stri
       REDRAFT_LEADER_HELPER, server.kubeconfig_path(), "default", "redraft-test", identity});
 }
 
-std::string holder(Client& client) {
-  return leader::lease_record_from(client.get(resources::kLeases, "default", "redraft-test"))
+std::string holder(Client& client, const std::string& lease = "redraft-test") {
+  return leader::lease_record_from(client.get(resources::kLeases, "default", lease))
       .holder_identity;
 }
 
@@ -88,4 +91,60 @@ TEST(LeaderElectionIntegration, CleanShutdownReleasesAndTheOtherTakesOverAtOnce)
   // Released ⇒ taken at the follower's next attempt (retry period 2 s + jitter), not after 15 s.
   EXPECT_LE(takeover, 6.0);
   EXPECT_EQ(holder(client), other == 0 ? "alpha" : "beta");
+}
+
+namespace {
+// An in-process elector whose callbacks are observable from the test.
+struct ObservedElector {
+  std::atomic<int> started{0}, stopped{0};
+  std::unique_ptr<leader::LeaderElector> elector;
+  ObservedElector(const DevServer& server, const std::string& identity) {
+    leader::LeaderElectorOptions options;
+    options.lease_namespace = "default";
+    options.lease_name = "redraft-inproc";
+    options.identity = identity;
+    leader::LeaderCallbacks callbacks;
+    callbacks.on_started_leading = [this] { ++started; };
+    callbacks.on_stopped_leading = [this] { ++stopped; };
+    elector = std::make_unique<leader::LeaderElector>(load_kubeconfig(server.kubeconfig_path()),
+                                                      options, callbacks);
+  }
+};
+}  // namespace
+
+TEST(LeaderElectionIntegration, LeaderStopsAtOnceWhenItSeesAnotherHolder) {
+  DevServer server;
+  Client client(load_kubeconfig(server.kubeconfig_path()));
+  ObservedElector a(server, "alpha");
+  a.elector->start();
+  ASSERT_TRUE(redraft::testing::eventually([&] { return a.started == 1; }, 30s));
+  EXPECT_TRUE(a.elector->is_leader());
+
+  // Someone else writes the lease (e.g. an operator forced a hand-over).
+  nlohmann::json lease = client.get(resources::kLeases, "default", "redraft-inproc");
+  lease["spec"]["holderIdentity"] = "intruder";
+  client.update(resources::kLeases, "default", lease);
+  const auto t = Clock::now();
+  ASSERT_TRUE(redraft::testing::eventually([&] { return a.stopped == 1; }, 30s));
+  EXPECT_LT(Clock::now() - t, 5s) << "must stop at the next renew attempt, not after a deadline";
+  EXPECT_FALSE(a.elector->is_leader());
+  a.elector->stop();
+  EXPECT_EQ(holder(client, "redraft-inproc"), "intruder") << "a follower must not release someone else's lease";
+}
+
+TEST(LeaderElectionIntegration, LeaderStopsWhenItCannotRenewWithinTheDeadline) {
+  DevServer server;
+  Client client(load_kubeconfig(server.kubeconfig_path()));
+  ObservedElector a(server, "alpha");
+  a.elector->start();
+  ASSERT_TRUE(redraft::testing::eventually([&] { return a.started == 1; }, 30s));
+
+  server.fail_next(100000, 500, "", "/leases");  // every renew fails from now on
+  const auto t = Clock::now();
+  ASSERT_TRUE(redraft::testing::eventually([&] { return a.stopped == 1; }, 30s));
+  const double after = std::chrono::duration<double>(Clock::now() - t).count();
+  std::printf("leadership dropped %.1f s after renewals started failing\n", after);
+  EXPECT_GE(after, 7.0);   // the 10 s renew deadline counts from the last successful renew
+  EXPECT_LE(after, 13.0);  // ...and it must be dropped before the 15 s lease can expire
+  a.elector->stop();
 }
