@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
-#include <regex>
 
 #include "executor/git/git_error.hpp"
 #include "executor/git/known_hosts.hpp"
@@ -28,6 +27,18 @@ std::string lower(std::string s) {
 }
 
 }  // namespace
+
+bool is_http_auth_status(std::string_view message) {
+  // libgit2 says "unexpected http status code: 403". Matched as that phrase, never as a bare
+  // number, so a port that happens to contain "401" is not read as an auth failure.
+  for (std::string_view code : {"status code: 401", "status code: 403"}) {
+    for (auto pos = message.find(code); pos != std::string_view::npos; pos = message.find(code, pos + 1)) {
+      auto end = pos + code.size();
+      if (end == message.size() || !std::isdigit(static_cast<unsigned char>(message[end]))) return true;
+    }
+  }
+  return false;
+}
 
 std::string url_host(std::string_view url) {
   auto scheme = url.find("://");
@@ -177,12 +188,9 @@ Remote::~Remote() {
 void Remote::fail(int rc, const std::string& what) {
   std::string detail = last_error_text(rc);
   std::string where = what + " " + redacted(url_);
-  // HTTP status text from libgit2 ("unexpected http status code: 403"); matched as a phrase so a
-  // port number that happens to contain "401" is never read as an auth failure.
-  static const std::regex http_auth_status(R"(status code:? *40[13]\b)");
   bool auth = rc == GIT_EAUTH || !state_->auth_problem.empty() ||
               state_->credential_calls > kMaxCredentialCalls || rc == GIT_ECERTIFICATE ||
-              std::regex_search(detail, http_auth_status);
+              is_http_auth_status(detail);
   if (auth) {
     std::string why = state_->auth_problem.empty() ? detail : state_->auth_problem;
     throw GitError(Failure::kAuth, "authentication failed: " + where + ": " + redacted(why));

@@ -21,6 +21,9 @@ using AdvertisedRefs = std::map<std::string, std::string>;
 // "" for local paths.
 std::string url_host(std::string_view url);
 
+// Pure: whether a libgit2 error text reports an HTTP 401/403 from the server.
+bool is_http_auth_status(std::string_view message);
+
 enum class PushStatus {
   kPushed,
   kLeaseRejected,  // the remote does not hold the value we observed (or it moved mid-push)

@@ -74,7 +74,13 @@ Workspace Workspace::open(const std::filesystem::path& dir) {
   RepoPtr repo(raw);
   use_clean_config(repo.get());
   // core.worktree from the (untrusted) config must not decide which files get committed.
-  check(git_repository_set_workdir(repo.get(), dir.c_str(), 0), "set work directory");
+  // (Only reset when it differs: libgit2 1.5's set_workdir leaks a small buffer.)
+  const char* current = git_repository_workdir(repo.get());
+  std::error_code ec;
+  if (current == nullptr ||
+      std::filesystem::weakly_canonical(current, ec) != std::filesystem::weakly_canonical(dir / "", ec)) {
+    check(git_repository_set_workdir(repo.get(), dir.c_str(), 0), "set work directory");
+  }
   return Workspace(std::move(repo), dir);
 }
 

@@ -144,6 +144,14 @@ TEST(Credentials, LoadsEachLayoutAndRegistersSecretsForRedaction) {
   }
 }
 
+TEST(RemoteErrors, RecognisesHttpAuthStatusOnlyAsAPhrase) {
+  EXPECT_TRUE(git::is_http_auth_status("unexpected http status code: 403"));
+  EXPECT_TRUE(git::is_http_auth_status("x: unexpected http status code: 401 (y)"));
+  EXPECT_FALSE(git::is_http_auth_status("unexpected http status code: 4031"));
+  EXPECT_FALSE(git::is_http_auth_status("failed to connect to 127.0.0.1:40131"));
+  EXPECT_FALSE(git::is_http_auth_status("unexpected http status code: 500"));
+}
+
 TEST(Cli, ParsesTheContract) {
   auto p = parse_cli({"publish", "--task-file", "t", "--agent-file=a", "--workspace", "w", "--state-dir", "s",
                       "--result-file", "o", "--git-credentials-dir", "c"});
