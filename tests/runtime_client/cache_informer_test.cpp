@@ -13,6 +13,7 @@
 
 #include "cache_test_support.hpp"
 #include "devserver_fixture.hpp"
+#include "api/codec.hpp"
 #include "operator/runtime/cache/informer.hpp"
 #include "operator/runtime/cache/owner_mapping.hpp"
 #include "operator/runtime/client/client.hpp"
@@ -297,4 +298,56 @@ TEST(InformerIntegration, UnreachableServerIsRetriedWithBackoffNotInATightLoop) 
   EXPECT_GE(std::chrono::steady_clock::now() - started, 2400ms);
   EXPECT_FALSE(informer.has_synced());
   informer.stop();
+}
+
+TEST(InformerIntegration, TypedAgenticTasksDecodeAndTheTransformStripsBookkeeping) {
+  DevServer server;
+  const auto crds = server.kubectl({"apply", "-f", std::string(REDRAFT_SOURCE_DIR) + "/config/crd/"});
+  ASSERT_EQ(crds.exit_code, 0) << crds.output;
+  Client client(load_kubeconfig(server.kubeconfig_path()));
+  ASSERT_TRUE(eventually([&] {
+    try {
+      client.list(resources::kAgenticTasks, "default");
+      return true;
+    } catch (const std::exception&) {
+      return false;
+    }
+  }));
+  // kubectl apply stores the whole manifest in the last-applied annotation.
+  const auto applied = server.kubectl(
+      {"apply", "-n", "default", "-f", std::string(REDRAFT_SOURCE_DIR) + "/examples/agentictask.yaml"});
+  ASSERT_EQ(applied.exit_code, 0) << applied.output;
+
+  InformerOptions options;
+  options.type = resources::kAgenticTasks;
+  options.namespace_ = "default";
+  Informer<redraft::api::AgenticTask> plain(client, options);
+  options.transform = strip_bookkeeping;
+  Informer<redraft::api::AgenticTask> stripped(client, options);
+  std::atomic<int> updates{0};
+  plain.add_handlers({nullptr, [&](const auto&, const auto& now) {
+                        if (now->status.phase == "Running") ++updates;
+                      },
+                      nullptr});
+  plain.start();
+  stripped.start();
+  ASSERT_TRUE(plain.wait_for_sync(60s));
+  ASSERT_TRUE(stripped.wait_for_sync(60s));
+
+  const auto task = plain.store().get("default", "fix-issue-42");
+  ASSERT_NE(task, nullptr);
+  EXPECT_EQ(task->spec.branch, "redraft/manual/issue-42");
+  ASSERT_TRUE(task->spec.issue.has_value());
+  EXPECT_EQ(task->spec.issue->number, 42);
+  EXPECT_FALSE(task->metadata.uid.empty());
+  EXPECT_TRUE(task->metadata.annotations.contains(kLastAppliedAnnotation));
+  const auto lean = stripped.store().get("default", "fix-issue-42");
+  ASSERT_NE(lean, nullptr);
+  EXPECT_FALSE(lean->metadata.annotations.contains(kLastAppliedAnnotation));
+  EXPECT_EQ(lean->spec, task->spec);
+
+  client.patch(resources::kAgenticTasks, "default", "fix-issue-42", PatchType::Merge,
+               json{{"status", {{"phase", "Running"}}}}, /*status=*/true);
+  ASSERT_TRUE(eventually([&] { return updates.load() == 1; }));
+  EXPECT_EQ(plain.store().get("default", "fix-issue-42")->status.phase, "Running");
 }
