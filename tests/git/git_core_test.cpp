@@ -366,6 +366,34 @@ TEST_F(RemoteCore, PushWithMatchingLeaseUpdatesAndAbsentLeaseCreates) {
   EXPECT_EQ(remote_sha("new"), *commit);
 }
 
+// Fetches main and `branch` of origin into a fresh workspace.
+git::Workspace fetched(const fs::path& dir, const std::string& url, const std::string& branch) {
+  auto ws = git::Workspace::create(dir);
+  git::Remote fetch(ws.raw(), url, nullptr, git::Remote::Direction::kFetch);
+  fetch.connect();
+  fetch.download({"refs/heads/main", "refs/heads/" + branch});
+  return ws;
+}
+
+TEST_F(RemoteCore, RebaseDropsCommitsAlreadyInTheBaseAndReportsConflictPaths) {
+  push_commit("main", "dup", {{"same.txt", "same\n"}}, "on the branch");
+  const std::string kept = push_commit("dup", "dup", {{"kept.txt", "kept\n"}}, "second on the branch");
+  const std::string base = push_commit("main", "main", {{"same.txt", "same\n"}}, "same change upstream");
+  auto ws = fetched(dir_->path() / "ws", url_, "dup");
+  auto rb = ws.rebase(kept, base, {"T", "t@example.com"});
+  ASSERT_FALSE(rb.conflict);
+  EXPECT_TRUE(ws.is_ancestor(base, rb.tip));
+  // Only the commit not already upstream was replayed.
+  EXPECT_EQ(ws.changed_paths(base, rb.tip), std::vector<std::string>{"kept.txt"});
+
+  const std::string theirs = push_commit("main", "main", {{"README.md", "upstream\n"}}, "upstream readme");
+  const std::string ours = push_commit("dup", "dup", {{"README.md", "ours\n"}}, "our readme");
+  auto ws2 = fetched(dir_->path() / "ws2", url_, "dup");
+  auto conflict = ws2.rebase(ours, theirs, {"T", "t@example.com"});
+  EXPECT_TRUE(conflict.conflict);
+  EXPECT_EQ(conflict.conflicted, std::vector<std::string>{"README.md"});
+}
+
 TEST_F(RemoteCore, CommitWorktreeReportsNoChanges) {
   auto ws = git::Workspace::create(dir_->path() / "ws");
   git::Remote fetch(ws.raw(), url_, nullptr, git::Remote::Direction::kFetch);
