@@ -30,6 +30,30 @@ std::optional<std::string> advertised(const git::AdvertisedRefs& refs, const std
 
 std::string short_sha(const std::string& sha) { return sha.substr(0, 12); }
 
+// The commit a code task starts from, following the plan. A rebase conflict is recorded in
+// `status` (nothing is pushed, the remote is untouched) and gives nullopt.
+std::optional<std::string> starting_tip(git::Workspace& ws, const api::AgenticTask& task,
+                                        const git::StartPlan& plan, const std::string& base_sha,
+                                        const std::optional<std::string>& prior_sha,
+                                        api::AgenticTaskStatus& status) {
+  const auto& spec = task.spec;
+  if (plan.from == git::StartFrom::kBase) return base_sha;
+  if (plan.from == git::StartFrom::kPrior) return *prior_sha;
+  // Already on top of the base: nothing to replay, and the push stays a fast-forward.
+  if (ws.is_ancestor(base_sha, *prior_sha)) return *prior_sha;
+  auto rb = ws.rebase(*prior_sha, base_sha, author_of(task));
+  if (!rb.conflict) return rb.tip;
+  std::string paths;
+  for (const auto& p : rb.conflicted) paths += (paths.empty() ? "" : ", ") + p;
+  mark_failed(status, api::reason::kRebaseConflict,
+              "rebasing \"" + spec.reviseFromBranch + "\" (" + short_sha(*prior_sha) + ") onto \"" +
+                  spec.baseBranch + "\" (" + short_sha(base_sha) + ") conflicts in: " + paths +
+                  "; nothing was pushed");
+  status.restore = api::RestoreStatus{api::restore_outcome::kRestored, *prior_sha};
+  status.baseSha = base_sha;
+  return std::nullopt;
+}
+
 void prepare_git(const PhaseInputs& in, api::AgenticTaskStatus& status) {
   const auto& spec = in.task.spec;
   const git::Credentials* creds = in.credentials ? &*in.credentials : nullptr;
@@ -93,38 +117,21 @@ void prepare_git(const PhaseInputs& in, api::AgenticTaskStatus& status) {
   if (prior_sha) ws.set_ref(kPriorRef, *prior_sha);
   if (lease) ws.set_ref(kLeaseRef, *lease);
 
-  std::string tip = *base_sha;
+  std::optional<std::string> tip;
   if (review) {
     tip = *lease;
-  } else if (plan.from == git::StartFrom::kPrior) {
-    tip = *prior_sha;
-  } else if (plan.from == git::StartFrom::kPriorRebased) {
-    if (ws.is_ancestor(*base_sha, *prior_sha)) {
-      tip = *prior_sha;  // already on top of the base: nothing to replay, keeps the push a fast-forward
-    } else {
-      auto rb = ws.rebase(*prior_sha, *base_sha, author_of(in.task));
-      if (rb.conflict) {
-        std::string paths;
-        for (const auto& p : rb.conflicted) paths += (paths.empty() ? "" : ", ") + p;
-        mark_failed(status, api::reason::kRebaseConflict,
-                    "rebasing \"" + spec.reviseFromBranch + "\" (" + short_sha(*prior_sha) + ") onto \"" +
-                        spec.baseBranch + "\" (" + short_sha(*base_sha) + ") conflicts in: " + paths +
-                        "; nothing was pushed");
-        status.restore = api::RestoreStatus{api::restore_outcome::kRestored, *prior_sha};
-        status.baseSha = *base_sha;
-        return;
-      }
-      tip = rb.tip;
-    }
+  } else {
+    tip = starting_tip(ws, in.task, plan, *base_sha, prior_sha, status);
+    if (!tip) return;  // rebase conflict, recorded in status
   }
-  ws.checkout_branch(working_ref, tip);
+  ws.checkout_branch(working_ref, *tip);
 
   if (review) {
-    std::string diff = ws.diff_three_dot(*base_sha, tip);
+    std::string diff = ws.diff_three_dot(*base_sha, *tip);
     write_file_atomically(in.state_dir / kReviewDiffFileName, diff);
-    status.commitSha = tip;
+    status.commitSha = *tip;
     spdlog::info("prepare: checked out {} at {} for review ({} bytes of diff against {})", spec.branch,
-                 short_sha(tip), diff.size(), spec.baseBranch);
+                 short_sha(*tip), diff.size(), spec.baseBranch);
   } else {
     status.restore = api::RestoreStatus{plan.restore_outcome, prior_sha.value_or("")};
     if (plan.restore_outcome == api::restore_outcome::kFallback) {
@@ -133,11 +140,11 @@ void prepare_git(const PhaseInputs& in, api::AgenticTaskStatus& status) {
                        "\" not found on the push remote; started from the base " + short_sha(*base_sha);
       spdlog::warn("prepare: {}", status.message);
     }
-    spdlog::info("prepare: {} at {} (restore: {}, lease: {})", spec.branch, short_sha(tip),
+    spdlog::info("prepare: {} at {} (restore: {}, lease: {})", spec.branch, short_sha(*tip),
                  plan.restore_outcome, lease ? short_sha(*lease) : std::string("absent"));
   }
   status.baseSha = *base_sha;
-  write_prepare_state(in.state_dir, PrepareState{spec.kind, working_ref, tip, *base_sha, lease},
+  write_prepare_state(in.state_dir, PrepareState{spec.kind, working_ref, *tip, *base_sha, lease},
                       state_key(in.credentials));
 }
 
