@@ -21,14 +21,11 @@ add_library(redraft_exec_git STATIC
   ${_redraft_git_dir}/phases/watchdog.cpp
   ${_redraft_git_dir}/phases/executor_cli.cpp)
 target_include_directories(redraft_exec_git PUBLIC ${PROJECT_SOURCE_DIR})
-target_link_libraries(redraft_exec_git PUBLIC redraft_build_flags redraft_deps PkgConfig::LIBGIT2)
-# The API library and the agent-side modules (redaction, agent phase) come from other areas;
-# link them when they exist so this file stays valid while they are being written.
-foreach(_dep redraft_api redraft_exec_agent)
-  if(TARGET ${_dep})
-    target_link_libraries(redraft_exec_git PUBLIC ${_dep})
-  endif()
-endforeach()
+# redraft_api (codecs, defaults, validation) and redraft_exec_agent (redaction, the agent phase)
+# come from the api/ and agent areas; api/ is added before executor/, agent_modules.cmake is
+# included before this file.
+target_link_libraries(redraft_exec_git PUBLIC
+  redraft_api redraft_exec_agent redraft_build_flags redraft_deps PkgConfig::LIBGIT2)
 
 add_executable(redraft-executor ${_redraft_git_dir}/main.cpp)
 target_link_libraries(redraft-executor PRIVATE redraft_exec_git redraft_build_flags)
