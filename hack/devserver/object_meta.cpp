@@ -1,6 +1,6 @@
 #include "object_meta.hpp"
 
-#include <regex>
+#include "regex_cache.hpp"
 
 namespace redraft::devserver {
 
@@ -8,9 +8,11 @@ using nlohmann::json;
 
 namespace {
 
-const std::regex& name_part() {
-  static const std::regex re("([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]");
-  return re;
+constexpr const char* kNamePart = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]";
+constexpr const char* kSubdomain = "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
+
+bool matches(const char* pattern, const std::string& text) {
+  return regex_full_match(pattern, text).value_or(false);
 }
 
 constexpr std::size_t kMaxAnnotationBytes = 256 * 1024;
@@ -20,20 +22,19 @@ std::string quoted(const std::string& s) { return json(s).dump(); }
 }  // namespace
 
 std::optional<std::string> check_qualified_name(const std::string& key) {
-  static const std::regex kSubdomain("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
   std::string name = key;
   if (auto slash = key.find('/'); slash != std::string::npos) {
     const std::string prefix = key.substr(0, slash);
     name = key.substr(slash + 1);
     if (prefix.empty()) return "prefix part must be non-empty";
     if (prefix.size() > 253) return "prefix part must be no more than 253 characters";
-    if (!std::regex_match(prefix, kSubdomain))
+    if (!matches(kSubdomain, prefix))
       return "prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric "
              "characters, '-' or '.', and must start and end with an alphanumeric character";
   }
   if (name.empty()) return "name part must be non-empty";
   if (name.size() > 63) return "name part must be no more than 63 characters";
-  if (!std::regex_match(name, name_part()))
+  if (!matches(kNamePart, name))
     return "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and "
            "end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex "
            "used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
@@ -43,7 +44,7 @@ std::optional<std::string> check_qualified_name(const std::string& key) {
 std::optional<std::string> check_label_value(const std::string& value) {
   if (value.empty()) return std::nullopt;
   if (value.size() > 63) return "must be no more than 63 characters";
-  if (!std::regex_match(value, name_part()))
+  if (!matches(kNamePart, value))
     return "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' "
            "or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or "
            "'my_value',  or '12345', regex used for validation is "

@@ -3,11 +3,11 @@
 #include "api_errors.hpp"
 #include "encoding.hpp"
 #include "object_meta.hpp"
+#include "regex_cache.hpp"
 #include "schema.hpp"
 #include "selectors.hpp"
 
 #include <algorithm>
-#include <regex>
 
 namespace redraft::devserver {
 
@@ -76,11 +76,11 @@ std::string encode_continue(std::uint64_t rv, const std::string& ns, const std::
 }  // namespace
 
 std::optional<FieldCause> check_object_name(const ResourceInfo& info, const std::string& name) {
-  static const std::regex kLabel("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
-  static const std::regex kSubdomain("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+  static const std::string kLabel = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
+  static const std::string kSubdomain = "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
   const bool label = info.group.empty() && (info.plural == "namespaces" || info.plural == "services");
   if (label) {
-    if (name.size() > 63 || !std::regex_match(name, kLabel))
+    if (name.size() > 63 || !regex_full_match(kLabel, name).value_or(false))
       return FieldCause{"FieldValueInvalid",
                         "Invalid value: \"" + name +
                             "\": a lowercase RFC 1123 label must consist of lower case alphanumeric "
@@ -90,7 +90,7 @@ std::optional<FieldCause> check_object_name(const ResourceInfo& info, const std:
                         "metadata.name"};
     return std::nullopt;
   }
-  if (name.size() > 253 || !std::regex_match(name, kSubdomain))
+  if (name.size() > 253 || !regex_full_match(kSubdomain, name).value_or(false))
     return FieldCause{"FieldValueInvalid",
                       "Invalid value: \"" + name +
                           "\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric "

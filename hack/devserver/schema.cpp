@@ -1,7 +1,8 @@
 #include "schema.hpp"
 
+#include "regex_cache.hpp"
+
 #include <algorithm>
-#include <regex>
 #include <string>
 
 namespace redraft::devserver {
@@ -151,9 +152,9 @@ void validate(const json& schema, const json& value, const std::string& path,
   if (value.is_string()) {
     const std::string s = value.get<std::string>();
     if (schema.value("format", "") == "date-time") {
-      static const std::regex kDateTime(
-          R"(^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$)");
-      if (!std::regex_match(s, kDateTime))
+      static const std::string kDateTime =
+          R"(^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$)";
+      if (!regex_full_match(kDateTime, s).value_or(false))
         out.push_back({"FieldValueInvalid",
                        "Invalid value: " + shown(value) + ": " + path + " in body must be of type date-time: " +
                            shown(value),
@@ -170,16 +171,12 @@ void validate(const json& schema, const json& value, const std::string& path,
                          std::to_string(m->get<std::size_t>()) + " chars long",
                      path});
     if (auto p = schema.find("pattern"); p != schema.end() && p->is_string()) {
-      try {
-        const std::regex re(p->get<std::string>(), std::regex::ECMAScript);
-        if (!std::regex_search(s, re))
-          out.push_back({"FieldValueInvalid",
-                         "Invalid value: " + shown(value) + ": " + path + " in body should match '" +
-                             p->get<std::string>() + "'",
-                         path});
-      } catch (const std::regex_error&) {
-        // A pattern std::regex cannot compile (RE2-only syntax) is not enforced.
-      }
+      // A pattern std::regex cannot compile (RE2-only syntax) is not enforced.
+      if (regex_search(p->get<std::string>(), s) == false)
+        out.push_back({"FieldValueInvalid",
+                       "Invalid value: " + shown(value) + ": " + path + " in body should match '" +
+                           p->get<std::string>() + "'",
+                       path});
     }
   }
   if (value.is_number()) {
