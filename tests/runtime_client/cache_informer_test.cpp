@@ -120,7 +120,10 @@ TEST(InformerIntegration, SyncsExistingObjectsThenSeesCreateUpdateDelete) {
   Client client(load_kubeconfig(server.kubeconfig_path()));
   client.create(kCM, "default", configmap("before", "0"));
 
-  Informer<json> informer(client, cm_options());
+  InformerOptions options = cm_options();
+  std::atomic<std::size_t> observed_size{0};
+  options.size_observer = [&](std::size_t n) { observed_size = n; };
+  Informer<json> informer(client, options);
   Recorder seen;
   informer.add_handlers(seen.handlers());
   EXPECT_FALSE(informer.has_synced());
@@ -132,8 +135,10 @@ TEST(InformerIntegration, SyncsExistingObjectsThenSeesCreateUpdateDelete) {
   // Items of a list carry no kind; the reflector fills it in (events need it).
   EXPECT_EQ((*informer.store().get("default", "before"))["kind"], "ConfigMap");
 
+  EXPECT_EQ(observed_size.load(), 1u);
   client.create(kCM, "default", configmap("a", "1"));
   ASSERT_TRUE(eventually([&] { return seen.saw("ADD default/a"); }));
+  EXPECT_EQ(observed_size.load(), 2u);
   json a = client.get(kCM, "default", "a");
   a["data"]["value"] = "2";
   client.update(kCM, "default", a);
@@ -142,6 +147,7 @@ TEST(InformerIntegration, SyncsExistingObjectsThenSeesCreateUpdateDelete) {
   client.remove(kCM, "default", "a");
   ASSERT_TRUE(eventually([&] { return seen.saw("DELETE default/a"); }));
   EXPECT_EQ(informer.store().get("default", "a"), nullptr);
+  EXPECT_EQ(observed_size.load(), 1u);
 
   // A late subscriber first gets the current content as adds.
   std::atomic<int> late_adds{0};

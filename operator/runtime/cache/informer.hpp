@@ -62,6 +62,9 @@ EventHandlers<T> enqueue_handlers(std::function<std::vector<ObjectKey>(const T&)
 
 struct InformerOptions : ReflectorOptions {
   Transform transform;  // applied to each object's JSON before decoding (may be empty)
+  // Called on the reflector thread with the cache's object count after every change, e.g. to
+  // set a gauge in the metrics registry (the registry has no callback gauges).
+  std::function<void(std::size_t objects)> size_observer;
 };
 
 template <typename T>
@@ -72,6 +75,7 @@ class Informer : private ReflectorSink {
   // `client` must outlive the informer.
   Informer(Client& client, InformerOptions options)
       : transform_(std::move(options.transform)),
+        size_observer_(std::move(options.size_observer)),
         reflector_(client, static_cast<ReflectorOptions&&>(options), *this) {}
   ~Informer() override { stop(); }
   Informer(const Informer&) = delete;
@@ -160,6 +164,7 @@ class Informer : private ReflectorSink {
   }
 
   void dispatch(const std::vector<Delta<T>>& deltas) {
+    if (size_observer_) call("size observer", [&] { size_observer_(store_.size()); });
     std::lock_guard lock(handlers_mu_);
     for (const auto& delta : deltas) {
       for (const auto& h : handlers_) {
@@ -190,6 +195,7 @@ class Informer : private ReflectorSink {
   const std::string& type_name() const { return reflector_.options().type.resource; }
 
   Transform transform_;
+  std::function<void(std::size_t)> size_observer_;
   Store<T> store_;
   std::vector<Ptr> pending_;  // the list being received (reflector thread only)
   std::mutex handlers_mu_;
