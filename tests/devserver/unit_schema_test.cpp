@@ -143,6 +143,18 @@ TEST(Schema, NullsOfNonNullableFieldsAreDropped) {
   EXPECT_FALSE(obj["spec"].contains("branch"));
 }
 
+TEST(Schema, PatternsStdRegexCannotCompileAreNotEnforced) {
+  // RE2 accepts (?P<name>...), ECMAScript does not: such a pattern is skipped, never a crash.
+  const json schema = json::parse(R"({"type":"object","properties":{"v":{"type":"string","pattern":"^(?P<x>a)$"}}})");
+  json obj = {{"v", "anything"}};
+  EXPECT_TRUE(admit_custom_resource(schema, obj).empty());
+  // Compiled patterns are reused; results stay per-text.
+  const json anchored = json::parse(R"({"type":"object","properties":{"v":{"type":"string","pattern":"^a+$"}}})");
+  json good = {{"v", "aaa"}}, bad = {{"v", "aab"}};
+  EXPECT_TRUE(admit_custom_resource(anchored, good).empty());
+  EXPECT_EQ(admit_custom_resource(anchored, bad).size(), 1u);
+}
+
 TEST(Schema, NoSchemaAdmitsAnything) {
   json obj = {{"spec", {{"whatever", 1}}}};
   EXPECT_TRUE(admit_custom_resource(json(), obj).empty());
