@@ -44,6 +44,23 @@ TEST(WatchDecoder, MalformedLinesAreTransportErrors) {
   EXPECT_THROW(decode_watch_line("[1,2]"), TransportError);
 }
 
+TEST(WatchDecoder, AnEndlessLineIsRefusedInsteadOfBuffered) {
+  WatchDecoder decoder;
+  std::string chunk(1 << 20, 'x');
+  std::size_t fed = 0;
+  std::string message;
+  try {
+    while (fed <= WatchDecoder::kMaxEventBytes) {
+      decoder.feed(chunk);
+      fed += chunk.size();
+    }
+  } catch (const TransportError& e) {
+    message = e.what();
+  }
+  EXPECT_EQ(message, "watch stream: an event exceeds 64 MiB");
+  EXPECT_EQ(decoder.pending(), 0u);
+}
+
 TEST(ParseServerUrl, SchemesPortsAndPrefix) {
   Endpoint https = parse_server_url("https://127.0.0.1:6443");
   EXPECT_TRUE(https.tls);

@@ -32,6 +32,11 @@ std::vector<WatchEvent> WatchDecoder::feed(std::string_view bytes) {
     events.push_back(decode_watch_line(line));
   }
   partial_.erase(0, start);
+  if (partial_.size() > kMaxEventBytes) {
+    partial_.clear();
+    throw TransportError("watch stream: an event exceeds " + std::to_string(kMaxEventBytes >> 20) +
+                         " MiB");
+  }
   return events;
 }
 

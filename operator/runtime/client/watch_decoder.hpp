@@ -12,8 +12,12 @@ namespace redraft::runtime {
 
 class WatchDecoder {
  public:
+  // One event larger than this (no newline in sight) is treated as a broken stream rather than
+  // buffered without bound.
+  static constexpr std::size_t kMaxEventBytes = 64u << 20;
+
   // Appends bytes; returns the events completed by them. A line that is not a JSON object with
-  // a string "type" throws TransportError ("watch stream: malformed event ...").
+  // a string "type", or longer than kMaxEventBytes, throws TransportError ("watch stream: ...").
   std::vector<WatchEvent> feed(std::string_view bytes);
   // Bytes of an incomplete trailing line.
   std::size_t pending() const { return partial_.size(); }
