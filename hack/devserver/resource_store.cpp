@@ -30,6 +30,16 @@ std::string meta_str(const json& obj, const char* key) {
   return it != m.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
+// Identity fields must be strings before anything reads them; name the field otherwise.
+void check_identity_types(const ResourceInfo& info, const json& md) {
+  std::vector<FieldCause> causes;
+  for (const char* f : {"name", "generateName", "namespace", "resourceVersion", "uid"})
+    if (md.contains(f) && !md[f].is_string() && !md[f].is_null())
+      causes.push_back({"FieldValueTypeInvalid", "Invalid value: " + md[f].dump() + ": must be a string",
+                        std::string("metadata.") + f});
+  if (!causes.empty()) throw invalid(info.group, info.kind, "", causes);
+}
+
 bool has_finalizers(const json& obj) {
   const json& m = meta(obj);
   auto it = m.find("finalizers");
@@ -218,6 +228,7 @@ json ResourceStore::create(const ResourceInfo& info, const std::string& ns, json
   body["apiVersion"] = info.api_version();
   if (!body.contains("metadata") || !body["metadata"].is_object()) body["metadata"] = json::object();
   json& md = body["metadata"];
+  check_identity_types(info, md);
   const std::string body_ns = md.value("namespace", "");
   if (info.namespaced) {
     if (ns.empty()) throw bad_request("a namespace is required to create " + info.plural);
@@ -278,6 +289,7 @@ json ResourceStore::update_locked(const ResourceInfo& info, const std::string& n
   const json cur = *cur_ptr;
   if (!body.is_object()) throw bad_request("the request body must be a JSON object");
   if (!body.contains("metadata") || !body["metadata"].is_object()) body["metadata"] = json::object();
+  check_identity_types(info, body["metadata"]);
   const std::string body_name = body["metadata"].value("name", "");
   if (!body_name.empty() && body_name != name)
     throw bad_request("the name of the object (" + body_name +

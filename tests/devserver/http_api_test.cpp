@@ -166,7 +166,7 @@ TEST_F(HttpApiTest, BadInputGetsClearErrorsAndNothingCrashes) {
       {"POST", cms, "{not json", "application/json", 400, "not valid JSON"},
       {"POST", cms, "[1,2]", "application/json", 400, "JSON object"},
       {"POST", cms, R"({"metadata":{"name":"UPPER"}})", "application/json", 422, "metadata.name: Invalid value: \"UPPER\""},
-      {"POST", cms, R"({"metadata":{"name":7}})", "application/json", 400, ""},
+      {"POST", cms, R"({"metadata":{"name":7}})", "application/json", 422, "metadata.name: Invalid value: 7: must be a string"},
       {"POST", cms, R"({"metadata":{"name":"l","labels":{"redraft.dev/item":"this-label-value-is-far-too-long-for-kubernetes-which-allows-63-chars"}}})",
        "application/json", 422, "metadata.labels: Invalid value"},
       {"POST", cms, R"({"kind":"Secret","metadata":{"name":"x"}})", "application/json", 400, "does not match the resource"},
