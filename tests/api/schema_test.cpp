@@ -14,6 +14,7 @@
 #include "api/codec.hpp"
 #include "api/defaults.hpp"
 #include "api/validation.hpp"
+#include "tests/api/branch_name_samples.hpp"
 #include "tests/fixtures/command.hpp"
 #include "tests/fixtures/temp_dir.hpp"
 
@@ -168,64 +169,10 @@ bool matches(const std::string& pattern, const std::string& value) {
 
 TEST(SchemaAgreement, BranchPatternMatchesBranchNameProblemOnSamples) {
   const std::regex re(schema::branch_name_pattern(), std::regex::ECMAScript);
-  const std::vector<std::string> samples = {"redraft/wl/issue-12",
-                                            "feature/x_y.z",
-                                            "main",
-                                            "-x",
-                                            "--upload-pack=x",
-                                            "a..b",
-                                            "a b",
-                                            "a\nb",
-                                            "refs/heads/../x",
-                                            "refs/heads/x",
-                                            "refs",
-                                            "refs.x/y",
-                                            "x/refs/y",
-                                            "",
-                                            "x.lock",
-                                            "a@{b",
-                                            "a/",
-                                            "a.",
-                                            "a//b",
-                                            ".a",
-                                            "a\\b",
-                                            "a~b",
-                                            "a^b",
-                                            "a:b",
-                                            "a?b",
-                                            "a*b",
-                                            "a[b",
-                                            "@",
-                                            "HEAD",
-                                            "HEADS",
-                                            "HEA",
-                                            "HEAD/x",
-                                            "x/HEAD",
-                                            "@@",
-                                            "@a",
-                                            "a@",
-                                            "a{",
-                                            "{",
-                                            "@.{",
-                                            "lock",
-                                            "x/lock",
-                                            "a.lock.b",
-                                            "a.lockb",
-                                            "a.loc",
-                                            "a.lock/b",
-                                            "a/b.lock",
-                                            "a./b",
-                                            "a/.b",
-                                            "/a",
-                                            "a-",
-                                            "a/-b",
-                                            "caf\xc3\xa9/x",
-                                            "v1.2.3",
-                                            "a\x7f",
-                                            "x.@{",
-                                            "a.@",
-                                            "a/@/b"};
-  for (const auto& name : samples) {
+  std::vector<std::string> names = samples::hostile_branch_names();
+  const auto& valid = samples::valid_branch_names();
+  names.insert(names.end(), valid.begin(), valid.end());
+  for (const auto& name : names) {
     EXPECT_EQ(std::regex_match(name, re), !branch_name_problem(name).has_value())
         << ::testing::PrintToString(name)
         << " problem: " << branch_name_problem(name).value_or("(none)");

@@ -6,6 +6,7 @@
 
 #include "api/codec.hpp"
 #include "api/defaults.hpp"
+#include "tests/api/branch_name_samples.hpp"
 
 namespace redraft::api {
 namespace {
@@ -65,63 +66,14 @@ TEST(Validation, ValidObjectsHaveNoErrors) {
 
 // ---- branch names ----
 
-const std::vector<std::string> kHostileBranches = {"-x",
-                                                   "--upload-pack=x",
-                                                   "a..b",
-                                                   "a b",
-                                                   "a\nb",
-                                                   "refs/heads/../x",
-                                                   "",
-                                                   "x.lock",
-                                                   "a@{b",
-                                                   "a/",
-                                                   "a.",
-                                                   "a//b",
-                                                   ".a",
-                                                   "a\\b",
-                                                   "a~b",
-                                                   "a^b",
-                                                   "a:b",
-                                                   "a?b",
-                                                   "a*b",
-                                                   "a[b",
-                                                   "@",
-                                                   "HEAD",
-                                                   "/a",
-                                                   "a/.b",
-                                                   "a/b.lock",
-                                                   "a/b.lock/c",
-                                                   "refs/heads/x",
-                                                   std::string("a\0b", 3),
-                                                   "a\tb",
-                                                   "a\x7f"
-                                                   "b",
-                                                   std::string(256, 'a')};
+// The shared samples, plus one the CRD pattern leaves to maxLength (see schema_test).
+const std::vector<std::string> kHostileBranches = [] {
+  std::vector<std::string> names = samples::hostile_branch_names();
+  names.push_back(std::string(256, 'a'));
+  return names;
+}();
 
-const std::vector<std::string> kValidBranches = {"redraft/wl/issue-12",
-                                                 "feature/x_y.z",
-                                                 "main",
-                                                 "a",
-                                                 "a.b",
-                                                 "a/b/c",
-                                                 "x.lock.y",
-                                                 "lock",
-                                                 "a@b",
-                                                 "a{b}",
-                                                 "@a",
-                                                 "caf\xc3\xa9",
-                                                 "1",
-                                                 "v1.2.3",
-                                                 "HEADS",
-                                                 "refs",
-                                                 "a./b",
-                                                 "a-",
-                                                 "x/lock",
-                                                 "a.lockb",
-                                                 "@@",
-                                                 "a@",
-                                                 "{",
-                                                 "a}{@"};
+const std::vector<std::string>& kValidBranches = samples::valid_branch_names();
 
 TEST(BranchName, HostileNamesAreRejected) {
   for (const auto& name : kHostileBranches) {
