@@ -24,6 +24,20 @@ CommitPtr lookup_commit(git_repository* repo, const std::string& sha) {
   return CommitPtr(c);
 }
 
+// The diff from `from`'s tree to `to`'s tree; `opts` may be null for libgit2's defaults.
+DiffPtr diff_commit_trees(git_repository* repo, const std::string& from, const std::string& to,
+                          const git_diff_options* opts) {
+  CommitPtr a = lookup_commit(repo, from), b = lookup_commit(repo, to);
+  git_tree *ta_raw = nullptr, *tb_raw = nullptr;
+  check(git_commit_tree(&ta_raw, a.get()), "tree");
+  TreePtr ta(ta_raw);
+  check(git_commit_tree(&tb_raw, b.get()), "tree");
+  TreePtr tb(tb_raw);
+  git_diff* d_raw = nullptr;
+  check(git_diff_tree_to_tree(&d_raw, repo, ta.get(), tb.get(), opts), "diff");
+  return DiffPtr(d_raw);
+}
+
 SignaturePtr signature(const Identity& who) {
   git_signature* sig = nullptr;
   check(git_signature_now(&sig, who.name.c_str(), who.email.c_str()), "author/committer identity",
@@ -218,16 +232,8 @@ std::optional<std::string> Workspace::commit_worktree(const std::string& parent,
 
 std::string Workspace::diff_three_dot(const std::string& base, const std::string& tip) const {
   std::string from = merge_base(base, tip);
-  CommitPtr a = lookup_commit(repo_.get(), from), b = lookup_commit(repo_.get(), tip);
-  git_tree *ta_raw = nullptr, *tb_raw = nullptr;
-  check(git_commit_tree(&ta_raw, a.get()), "tree");
-  TreePtr ta(ta_raw);
-  check(git_commit_tree(&tb_raw, b.get()), "tree");
-  TreePtr tb(tb_raw);
-  git_diff* d_raw = nullptr;
   git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
-  check(git_diff_tree_to_tree(&d_raw, repo_.get(), ta.get(), tb.get(), &opts), "diff");
-  DiffPtr d(d_raw);
+  DiffPtr d = diff_commit_trees(repo_.get(), from, tip, &opts);
   git_diff_find_options fopts = GIT_DIFF_FIND_OPTIONS_INIT;
   check(git_diff_find_similar(d.get(), &fopts), "diff renames");
   Buf buf;
@@ -236,15 +242,7 @@ std::string Workspace::diff_three_dot(const std::string& base, const std::string
 }
 
 std::vector<std::string> Workspace::changed_paths(const std::string& from, const std::string& to) const {
-  CommitPtr a = lookup_commit(repo_.get(), from), b = lookup_commit(repo_.get(), to);
-  git_tree *ta_raw = nullptr, *tb_raw = nullptr;
-  check(git_commit_tree(&ta_raw, a.get()), "tree");
-  TreePtr ta(ta_raw);
-  check(git_commit_tree(&tb_raw, b.get()), "tree");
-  TreePtr tb(tb_raw);
-  git_diff* d_raw = nullptr;
-  check(git_diff_tree_to_tree(&d_raw, repo_.get(), ta.get(), tb.get(), nullptr), "diff");
-  DiffPtr d(d_raw);
+  DiffPtr d = diff_commit_trees(repo_.get(), from, to, nullptr);
   std::vector<std::string> out;
   for (size_t i = 0; i < git_diff_num_deltas(d.get()); ++i) {
     const git_diff_delta* delta = git_diff_get_delta(d.get(), i);
