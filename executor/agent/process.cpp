@@ -217,9 +217,9 @@ ProcessResult run_process(const ProcessSpec& spec) {
   bool leader_done = false;
   int status = 0;
   char buffer[65536];
-
-  while (out_fd >= 0) {
-    auto now = Clock::now();
+  // Timeout escalation, shared by both wait loops: SIGTERM the group at the deadline (unless
+  // the leader was already reaped), then SIGKILL it once the grace period has passed.
+  auto escalate = [&](Clock::time_point now) {
     if (!leader_done && !result.timed_out && now >= deadline) {
       result.timed_out = true;
       ::kill(-pid, SIGTERM);
@@ -229,6 +229,11 @@ ProcessResult run_process(const ProcessSpec& spec) {
       ::kill(-pid, SIGKILL);
       kill_at = kNever;
     }
+  };
+
+  while (out_fd >= 0) {
+    auto now = Clock::now();
+    escalate(now);
     if (!leader_done && reap(pid, status)) {
       leader_done = true;
       // The agent is finished: whatever it left running in its group must not keep touching
@@ -270,16 +275,7 @@ ProcessResult run_process(const ProcessSpec& spec) {
   if (!leader_done) {
     // Pipe closed but the leader still runs (it closed its output): wait within the deadline.
     while (!reap(pid, status)) {
-      auto now = Clock::now();
-      if (!result.timed_out && now >= deadline) {
-        result.timed_out = true;
-        ::kill(-pid, SIGTERM);
-        kill_at = now + spec.kill_grace;
-      }
-      if (now >= kill_at) {
-        ::kill(-pid, SIGKILL);
-        kill_at = kNever;
-      }
+      escalate(Clock::now());  // leader_done is false here, as in the first loop's check
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     ::kill(-pid, SIGKILL);
