@@ -4,7 +4,11 @@
 #include "api/codec.hpp"
 
 #include <cmath>
+#include <concepts>
 #include <limits>
+#include <map>
+#include <string>
+#include <type_traits>
 #include <utility>
 
 namespace redraft::api {
@@ -243,144 +247,116 @@ void read_top(const json& j, const char* kind, Obj& obj) {
   field(j, "status", obj.status);
 }
 
+// One field list per type serves both directions (see `fields` below), so the encoder and the
+// decoder cannot drift apart. `Of<T> auto& v` binds T and const T alike.
+template <typename V, typename T>
+concept Of = std::same_as<std::remove_const_t<V>, T>;
+
+struct Writer {
+  json& j;
+  template <typename T>
+  void operator()(const char* key, const T& v) { put(j, key, v); }
+  void always(const char* key, std::int64_t v) { put_always(j, key, v); }
+  template <typename T>
+  void nested(const char* key, const T& v) { put_struct(j, key, v); }
+  void quantities(const char* key, const std::map<std::string, std::string>& v) { put(j, key, v); }
+};
+
+struct Reader {
+  const json& j;
+  template <typename T>
+  void operator()(const char* key, T& v) { field(j, key, v); }
+  void always(const char* key, std::int64_t& v) { field(j, key, v); }
+  template <typename T>
+  void nested(const char* key, T& v) { field(j, key, v); }
+  void quantities(const char* key, std::map<std::string, std::string>& v);  // below
+};
+
+template <typename T>
+void encode_fields(json& j, const T& v) {
+  j = json::object();
+  Writer writer{j};
+  fields(writer, v);
+}
+
+template <typename T>
+void decode_fields(const json& j, T& v) {
+  expect_object(j);
+  v = {};
+  Reader reader{j};
+  fields(reader, v);
+}
+
 }  // namespace
 
 // ---- shared building blocks ----
 
-void to_json(json& j, const OwnerReference& v) {
-  j = json::object();
-  put(j, "apiVersion", v.apiVersion);
-  put(j, "kind", v.kind);
-  put(j, "name", v.name);
-  put(j, "uid", v.uid);
-  put(j, "controller", v.controller);
-  put(j, "blockOwnerDeletion", v.blockOwnerDeletion);
-}
-void from_json(const json& j, OwnerReference& v) {
-  expect_object(j);
-  v = {};
-  field(j, "apiVersion", v.apiVersion);
-  field(j, "kind", v.kind);
-  field(j, "name", v.name);
-  field(j, "uid", v.uid);
-  field(j, "controller", v.controller);
-  field(j, "blockOwnerDeletion", v.blockOwnerDeletion);
+template <typename Io>
+void fields(Io& io, Of<OwnerReference> auto& v) {
+  io("apiVersion", v.apiVersion);
+  io("kind", v.kind);
+  io("name", v.name);
+  io("uid", v.uid);
+  io("controller", v.controller);
+  io("blockOwnerDeletion", v.blockOwnerDeletion);
 }
 
-void to_json(json& j, const ObjectMeta& v) {
-  j = json::object();
-  put(j, "name", v.name);
-  put(j, "generateName", v.generateName);
-  put(j, "namespace", v.namespace_);
-  put(j, "uid", v.uid);
-  put(j, "resourceVersion", v.resourceVersion);
-  put(j, "generation", v.generation);
-  put(j, "creationTimestamp", v.creationTimestamp);
-  put(j, "deletionTimestamp", v.deletionTimestamp);
-  put(j, "labels", v.labels);
-  put(j, "annotations", v.annotations);
-  put(j, "ownerReferences", v.ownerReferences);
-  put(j, "finalizers", v.finalizers);
-}
-void from_json(const json& j, ObjectMeta& v) {
-  expect_object(j);
-  v = {};
-  field(j, "name", v.name);
-  field(j, "generateName", v.generateName);
-  field(j, "namespace", v.namespace_);
-  field(j, "uid", v.uid);
-  field(j, "resourceVersion", v.resourceVersion);
-  field(j, "generation", v.generation);
-  field(j, "creationTimestamp", v.creationTimestamp);
-  field(j, "deletionTimestamp", v.deletionTimestamp);
-  field(j, "labels", v.labels);
-  field(j, "annotations", v.annotations);
-  field(j, "ownerReferences", v.ownerReferences);
-  field(j, "finalizers", v.finalizers);
+template <typename Io>
+void fields(Io& io, Of<ObjectMeta> auto& v) {
+  io("name", v.name);
+  io("generateName", v.generateName);
+  io("namespace", v.namespace_);
+  io("uid", v.uid);
+  io("resourceVersion", v.resourceVersion);
+  io("generation", v.generation);
+  io("creationTimestamp", v.creationTimestamp);
+  io("deletionTimestamp", v.deletionTimestamp);
+  io("labels", v.labels);
+  io("annotations", v.annotations);
+  io("ownerReferences", v.ownerReferences);
+  io("finalizers", v.finalizers);
 }
 
-void to_json(json& j, const Condition& v) {
-  j = json::object();
-  put(j, "type", v.type);
-  put(j, "status", v.status);
-  put(j, "observedGeneration", v.observedGeneration);
-  put(j, "lastTransitionTime", v.lastTransitionTime);
-  put(j, "reason", v.reason);
-  put(j, "message", v.message);
-}
-void from_json(const json& j, Condition& v) {
-  expect_object(j);
-  v = {};
-  field(j, "type", v.type);
-  field(j, "status", v.status);
-  field(j, "observedGeneration", v.observedGeneration);
-  field(j, "lastTransitionTime", v.lastTransitionTime);
-  field(j, "reason", v.reason);
-  field(j, "message", v.message);
+template <typename Io>
+void fields(Io& io, Of<Condition> auto& v) {
+  io("type", v.type);
+  io("status", v.status);
+  io("observedGeneration", v.observedGeneration);
+  io("lastTransitionTime", v.lastTransitionTime);
+  io("reason", v.reason);
+  io("message", v.message);
 }
 
-void to_json(json& j, const LocalObjectReference& v) {
-  j = json::object();
-  put(j, "name", v.name);
-}
-void from_json(const json& j, LocalObjectReference& v) {
-  expect_object(j);
-  v = {};
-  field(j, "name", v.name);
+template <typename Io>
+void fields(Io& io, Of<LocalObjectReference> auto& v) {
+  io("name", v.name);
 }
 
-void to_json(json& j, const KeySelector& v) {
-  j = json::object();
-  put(j, "name", v.name);
-  put(j, "key", v.key);
-  put(j, "optional", v.optional);
-}
-void from_json(const json& j, KeySelector& v) {
-  expect_object(j);
-  v = {};
-  field(j, "name", v.name);
-  field(j, "key", v.key);
-  field(j, "optional", v.optional);
+template <typename Io>
+void fields(Io& io, Of<KeySelector> auto& v) {
+  io("name", v.name);
+  io("key", v.key);
+  io("optional", v.optional);
 }
 
-void to_json(json& j, const FieldSelector& v) {
-  j = json::object();
-  put(j, "apiVersion", v.apiVersion);
-  put(j, "fieldPath", v.fieldPath);
-}
-void from_json(const json& j, FieldSelector& v) {
-  expect_object(j);
-  v = {};
-  field(j, "apiVersion", v.apiVersion);
-  field(j, "fieldPath", v.fieldPath);
+template <typename Io>
+void fields(Io& io, Of<FieldSelector> auto& v) {
+  io("apiVersion", v.apiVersion);
+  io("fieldPath", v.fieldPath);
 }
 
-void to_json(json& j, const EnvVarSource& v) {
-  j = json::object();
-  put(j, "secretKeyRef", v.secretKeyRef);
-  put(j, "configMapKeyRef", v.configMapKeyRef);
-  put(j, "fieldRef", v.fieldRef);
-}
-void from_json(const json& j, EnvVarSource& v) {
-  expect_object(j);
-  v = {};
-  field(j, "secretKeyRef", v.secretKeyRef);
-  field(j, "configMapKeyRef", v.configMapKeyRef);
-  field(j, "fieldRef", v.fieldRef);
+template <typename Io>
+void fields(Io& io, Of<EnvVarSource> auto& v) {
+  io("secretKeyRef", v.secretKeyRef);
+  io("configMapKeyRef", v.configMapKeyRef);
+  io("fieldRef", v.fieldRef);
 }
 
-void to_json(json& j, const EnvVar& v) {
-  j = json::object();
-  put(j, "name", v.name);
-  put(j, "value", v.value);
-  put(j, "valueFrom", v.valueFrom);
-}
-void from_json(const json& j, EnvVar& v) {
-  expect_object(j);
-  v = {};
-  field(j, "name", v.name);
-  field(j, "value", v.value);
-  field(j, "valueFrom", v.valueFrom);
+template <typename Io>
+void fields(Io& io, Of<EnvVar> auto& v) {
+  io("name", v.name);
+  io("value", v.value);
+  io("valueFrom", v.valueFrom);
 }
 
 namespace {
@@ -403,94 +379,54 @@ void read_quantities(const json& j, const char* key, std::map<std::string, std::
     }
   });
 }
+void Reader::quantities(const char* key, std::map<std::string, std::string>& v) {
+  read_quantities(j, key, v);
+}
 }  // namespace
 
-void to_json(json& j, const ResourceRequirements& v) {
-  j = json::object();
-  put(j, "limits", v.limits);
-  put(j, "requests", v.requests);
-}
-void from_json(const json& j, ResourceRequirements& v) {
-  expect_object(j);
-  v = {};
-  read_quantities(j, "limits", v.limits);
-  read_quantities(j, "requests", v.requests);
+template <typename Io>
+void fields(Io& io, Of<ResourceRequirements> auto& v) {
+  io.quantities("limits", v.limits);
+  io.quantities("requests", v.requests);
 }
 
-void to_json(json& j, const Finding& v) {
-  j = json::object();
-  put(j, "severity", v.severity);
-  put(j, "file", v.file);
-  put(j, "line", v.line);
-  put(j, "message", v.message);
-  put(j, "suggestion", v.suggestion);
-  put(j, "reviewer", v.reviewer);
-}
-void from_json(const json& j, Finding& v) {
-  expect_object(j);
-  v = {};
-  field(j, "severity", v.severity);
-  field(j, "file", v.file);
-  field(j, "line", v.line);
-  field(j, "message", v.message);
-  field(j, "suggestion", v.suggestion);
-  field(j, "reviewer", v.reviewer);
+template <typename Io>
+void fields(Io& io, Of<Finding> auto& v) {
+  io("severity", v.severity);
+  io("file", v.file);
+  io("line", v.line);
+  io("message", v.message);
+  io("suggestion", v.suggestion);
+  io("reviewer", v.reviewer);
 }
 
-void to_json(json& j, const RepoSpec& v) {
-  j = json::object();
-  put(j, "url", v.url);
-  put(j, "pushUrl", v.pushUrl);
-  put_struct(j, "credentialsSecretRef", v.credentialsSecretRef);
-}
-void from_json(const json& j, RepoSpec& v) {
-  expect_object(j);
-  v = {};
-  field(j, "url", v.url);
-  field(j, "pushUrl", v.pushUrl);
-  field(j, "credentialsSecretRef", v.credentialsSecretRef);
+template <typename Io>
+void fields(Io& io, Of<RepoSpec> auto& v) {
+  io("url", v.url);
+  io("pushUrl", v.pushUrl);
+  io.nested("credentialsSecretRef", v.credentialsSecretRef);
 }
 
 // ---- Agent ----
 
-void to_json(json& j, const AgentSpec& v) {
-  j = json::object();
-  put(j, "role", v.role);
-  put(j, "image", v.image);
-  put(j, "command", v.command);
-  put(j, "args", v.args);
-  put(j, "promptVia", v.promptVia);
-  put(j, "instructions", v.instructions);
-  put(j, "instructionsPath", v.instructionsPath);
-  put(j, "env", v.env);
-  put(j, "resources", v.resources);
-  put(j, "timeoutSeconds", v.timeoutSeconds);
-}
-void from_json(const json& j, AgentSpec& v) {
-  expect_object(j);
-  v = {};
-  field(j, "role", v.role);
-  field(j, "image", v.image);
-  field(j, "command", v.command);
-  field(j, "args", v.args);
-  field(j, "promptVia", v.promptVia);
-  field(j, "instructions", v.instructions);
-  field(j, "instructionsPath", v.instructionsPath);
-  field(j, "env", v.env);
-  field(j, "resources", v.resources);
-  field(j, "timeoutSeconds", v.timeoutSeconds);
+template <typename Io>
+void fields(Io& io, Of<AgentSpec> auto& v) {
+  io("role", v.role);
+  io("image", v.image);
+  io("command", v.command);
+  io("args", v.args);
+  io("promptVia", v.promptVia);
+  io("instructions", v.instructions);
+  io("instructionsPath", v.instructionsPath);
+  io("env", v.env);
+  io("resources", v.resources);
+  io("timeoutSeconds", v.timeoutSeconds);
 }
 
-void to_json(json& j, const AgentStatus& v) {
-  j = json::object();
-  put(j, "observedGeneration", v.observedGeneration);
-  put(j, "conditions", v.conditions);
-}
-void from_json(const json& j, AgentStatus& v) {
-  expect_object(j);
-  v = {};
-  field(j, "observedGeneration", v.observedGeneration);
-  field(j, "conditions", v.conditions);
+template <typename Io>
+void fields(Io& io, Of<AgentStatus> auto& v) {
+  io("observedGeneration", v.observedGeneration);
+  io("conditions", v.conditions);
 }
 
 void to_json(json& j, const Agent& v) { write_top(j, "Agent", v); }
@@ -498,158 +434,81 @@ void from_json(const json& j, Agent& v) { read_top(j, "Agent", v); }
 
 // ---- AgenticTask ----
 
-void to_json(json& j, const IssueRef& v) {
-  j = json::object();
-  put_always(j, "number", v.number);
-  put(j, "title", v.title);
-  put(j, "body", v.body);
-}
-void from_json(const json& j, IssueRef& v) {
-  expect_object(j);
-  v = {};
-  field(j, "number", v.number);
-  field(j, "title", v.title);
-  field(j, "body", v.body);
+template <typename Io>
+void fields(Io& io, Of<IssueRef> auto& v) {
+  io.always("number", v.number);
+  io("title", v.title);
+  io("body", v.body);
 }
 
-void to_json(json& j, const Person& v) {
-  j = json::object();
-  put(j, "name", v.name);
-  put(j, "email", v.email);
-}
-void from_json(const json& j, Person& v) {
-  expect_object(j);
-  v = {};
-  field(j, "name", v.name);
-  field(j, "email", v.email);
+template <typename Io>
+void fields(Io& io, Of<Person> auto& v) {
+  io("name", v.name);
+  io("email", v.email);
 }
 
-void to_json(json& j, const AgenticTaskSpec& v) {
-  j = json::object();
-  put(j, "kind", v.kind);
-  put_struct(j, "agentRef", v.agentRef);
-  put_struct(j, "repo", v.repo);
-  put(j, "baseBranch", v.baseBranch);
-  put(j, "branch", v.branch);
-  put(j, "issue", v.issue);
-  put(j, "prompt", v.prompt);
-  put(j, "promptPrefix", v.promptPrefix);
-  put(j, "intent", v.intent);
-  put(j, "reviseFromBranch", v.reviseFromBranch);
-  put(j, "branchStrategy", v.branchStrategy);
-  put(j, "allowOverwrite", v.allowOverwrite);
-  put(j, "expectedRemoteSha", v.expectedRemoteSha);
-  put(j, "feedback", v.feedback);
-  put(j, "forkOf", v.forkOf);
-  put(j, "author", v.author);
-  put(j, "timeoutSeconds", v.timeoutSeconds);
-  put(j, "backoffLimit", v.backoffLimit);
-}
-void from_json(const json& j, AgenticTaskSpec& v) {
-  expect_object(j);
-  v = {};
-  field(j, "kind", v.kind);
-  field(j, "agentRef", v.agentRef);
-  field(j, "repo", v.repo);
-  field(j, "baseBranch", v.baseBranch);
-  field(j, "branch", v.branch);
-  field(j, "issue", v.issue);
-  field(j, "prompt", v.prompt);
-  field(j, "promptPrefix", v.promptPrefix);
-  field(j, "intent", v.intent);
-  field(j, "reviseFromBranch", v.reviseFromBranch);
-  field(j, "branchStrategy", v.branchStrategy);
-  field(j, "allowOverwrite", v.allowOverwrite);
-  field(j, "expectedRemoteSha", v.expectedRemoteSha);
-  field(j, "feedback", v.feedback);
-  field(j, "forkOf", v.forkOf);
-  field(j, "author", v.author);
-  field(j, "timeoutSeconds", v.timeoutSeconds);
-  field(j, "backoffLimit", v.backoffLimit);
+template <typename Io>
+void fields(Io& io, Of<AgenticTaskSpec> auto& v) {
+  io("kind", v.kind);
+  io.nested("agentRef", v.agentRef);
+  io.nested("repo", v.repo);
+  io("baseBranch", v.baseBranch);
+  io("branch", v.branch);
+  io("issue", v.issue);
+  io("prompt", v.prompt);
+  io("promptPrefix", v.promptPrefix);
+  io("intent", v.intent);
+  io("reviseFromBranch", v.reviseFromBranch);
+  io("branchStrategy", v.branchStrategy);
+  io("allowOverwrite", v.allowOverwrite);
+  io("expectedRemoteSha", v.expectedRemoteSha);
+  io("feedback", v.feedback);
+  io("forkOf", v.forkOf);
+  io("author", v.author);
+  io("timeoutSeconds", v.timeoutSeconds);
+  io("backoffLimit", v.backoffLimit);
 }
 
-void to_json(json& j, const RestoreStatus& v) {
-  j = json::object();
-  put(j, "outcome", v.outcome);
-  put(j, "fromSha", v.fromSha);
-}
-void from_json(const json& j, RestoreStatus& v) {
-  expect_object(j);
-  v = {};
-  field(j, "outcome", v.outcome);
-  field(j, "fromSha", v.fromSha);
+template <typename Io>
+void fields(Io& io, Of<RestoreStatus> auto& v) {
+  io("outcome", v.outcome);
+  io("fromSha", v.fromSha);
 }
 
-void to_json(json& j, const PhaseTimings& v) {
-  j = json::object();
-  put(j, "prepareSeconds", v.prepareSeconds);
-  put(j, "agentSeconds", v.agentSeconds);
-  put(j, "publishSeconds", v.publishSeconds);
-}
-void from_json(const json& j, PhaseTimings& v) {
-  expect_object(j);
-  v = {};
-  field(j, "prepareSeconds", v.prepareSeconds);
-  field(j, "agentSeconds", v.agentSeconds);
-  field(j, "publishSeconds", v.publishSeconds);
+template <typename Io>
+void fields(Io& io, Of<PhaseTimings> auto& v) {
+  io("prepareSeconds", v.prepareSeconds);
+  io("agentSeconds", v.agentSeconds);
+  io("publishSeconds", v.publishSeconds);
 }
 
-void to_json(json& j, const ForkedFrom& v) {
-  j = json::object();
-  put(j, "name", v.name);
-  put(j, "branch", v.branch);
-  put(j, "commitSha", v.commitSha);
-}
-void from_json(const json& j, ForkedFrom& v) {
-  expect_object(j);
-  v = {};
-  field(j, "name", v.name);
-  field(j, "branch", v.branch);
-  field(j, "commitSha", v.commitSha);
+template <typename Io>
+void fields(Io& io, Of<ForkedFrom> auto& v) {
+  io("name", v.name);
+  io("branch", v.branch);
+  io("commitSha", v.commitSha);
 }
 
-void to_json(json& j, const AgenticTaskStatus& v) {
-  j = json::object();
-  put(j, "phase", v.phase);
-  put(j, "verdict", v.verdict);
-  put(j, "reason", v.reason);
-  put(j, "message", v.message);
-  put(j, "branch", v.branch);
-  put(j, "commitSha", v.commitSha);
-  put(j, "baseSha", v.baseSha);
-  put(j, "restore", v.restore);
-  put(j, "findings", v.findings);
-  put(j, "summary", v.summary);
-  put(j, "podName", v.podName);
-  put(j, "attempts", v.attempts);
-  put(j, "startTime", v.startTime);
-  put(j, "completionTime", v.completionTime);
-  put(j, "timings", v.timings);
-  put(j, "forkedFrom", v.forkedFrom);
-  put(j, "conditions", v.conditions);
-  put(j, "observedGeneration", v.observedGeneration);
-}
-void from_json(const json& j, AgenticTaskStatus& v) {
-  expect_object(j);
-  v = {};
-  field(j, "phase", v.phase);
-  field(j, "verdict", v.verdict);
-  field(j, "reason", v.reason);
-  field(j, "message", v.message);
-  field(j, "branch", v.branch);
-  field(j, "commitSha", v.commitSha);
-  field(j, "baseSha", v.baseSha);
-  field(j, "restore", v.restore);
-  field(j, "findings", v.findings);
-  field(j, "summary", v.summary);
-  field(j, "podName", v.podName);
-  field(j, "attempts", v.attempts);
-  field(j, "startTime", v.startTime);
-  field(j, "completionTime", v.completionTime);
-  field(j, "timings", v.timings);
-  field(j, "forkedFrom", v.forkedFrom);
-  field(j, "conditions", v.conditions);
-  field(j, "observedGeneration", v.observedGeneration);
+template <typename Io>
+void fields(Io& io, Of<AgenticTaskStatus> auto& v) {
+  io("phase", v.phase);
+  io("verdict", v.verdict);
+  io("reason", v.reason);
+  io("message", v.message);
+  io("branch", v.branch);
+  io("commitSha", v.commitSha);
+  io("baseSha", v.baseSha);
+  io("restore", v.restore);
+  io("findings", v.findings);
+  io("summary", v.summary);
+  io("podName", v.podName);
+  io("attempts", v.attempts);
+  io("startTime", v.startTime);
+  io("completionTime", v.completionTime);
+  io("timings", v.timings);
+  io("forkedFrom", v.forkedFrom);
+  io("conditions", v.conditions);
+  io("observedGeneration", v.observedGeneration);
 }
 
 void to_json(json& j, const AgenticTask& v) { write_top(j, "AgenticTask", v); }
@@ -657,113 +516,114 @@ void from_json(const json& j, AgenticTask& v) { read_top(j, "AgenticTask", v); }
 
 // ---- Workload ----
 
-void to_json(json& j, const WorkloadTask& v) {
-  j = json::object();
-  put(j, "name", v.name);
-  put(j, "prompt", v.prompt);
-}
-void from_json(const json& j, WorkloadTask& v) {
-  expect_object(j);
-  v = {};
-  field(j, "name", v.name);
-  field(j, "prompt", v.prompt);
+template <typename Io>
+void fields(Io& io, Of<WorkloadTask> auto& v) {
+  io("name", v.name);
+  io("prompt", v.prompt);
 }
 
-void to_json(json& j, const WorkloadSpec& v) {
-  j = json::object();
-  put_struct(j, "repo", v.repo);
-  put(j, "baseBranch", v.baseBranch);
-  put(j, "issues", v.issues);
-  put(j, "tasks", v.tasks);
-  put(j, "intent", v.intent);
-  put_struct(j, "coderAgentRef", v.coderAgentRef);
-  put(j, "reviewerAgentRefs", v.reviewerAgentRefs);
-  put(j, "revisionCoderAgentRef", v.revisionCoderAgentRef);
-  put(j, "maxReviewIterations", v.maxReviewIterations);
-  put(j, "branchStrategy", v.branchStrategy);
-  put(j, "allowOverwrite", v.allowOverwrite);
-  put(j, "parallelism", v.parallelism);
-  put(j, "branchPrefix", v.branchPrefix);
-}
-void from_json(const json& j, WorkloadSpec& v) {
-  expect_object(j);
-  v = {};
-  field(j, "repo", v.repo);
-  field(j, "baseBranch", v.baseBranch);
-  field(j, "issues", v.issues);
-  field(j, "tasks", v.tasks);
-  field(j, "intent", v.intent);
-  field(j, "coderAgentRef", v.coderAgentRef);
-  field(j, "reviewerAgentRefs", v.reviewerAgentRefs);
-  field(j, "revisionCoderAgentRef", v.revisionCoderAgentRef);
-  field(j, "maxReviewIterations", v.maxReviewIterations);
-  field(j, "branchStrategy", v.branchStrategy);
-  field(j, "allowOverwrite", v.allowOverwrite);
-  field(j, "parallelism", v.parallelism);
-  field(j, "branchPrefix", v.branchPrefix);
+template <typename Io>
+void fields(Io& io, Of<WorkloadSpec> auto& v) {
+  io.nested("repo", v.repo);
+  io("baseBranch", v.baseBranch);
+  io("issues", v.issues);
+  io("tasks", v.tasks);
+  io("intent", v.intent);
+  io.nested("coderAgentRef", v.coderAgentRef);
+  io("reviewerAgentRefs", v.reviewerAgentRefs);
+  io("revisionCoderAgentRef", v.revisionCoderAgentRef);
+  io("maxReviewIterations", v.maxReviewIterations);
+  io("branchStrategy", v.branchStrategy);
+  io("allowOverwrite", v.allowOverwrite);
+  io("parallelism", v.parallelism);
+  io("branchPrefix", v.branchPrefix);
 }
 
-void to_json(json& j, const WorkloadItemStatus& v) {
-  j = json::object();
-  put(j, "key", v.key);
-  put_always(j, "iteration", v.iteration);
-  put(j, "phase", v.phase);
-  put(j, "branch", v.branch);
-  put(j, "commitSha", v.commitSha);
-  put(j, "verdicts", v.verdicts);
-  put(j, "tasks", v.tasks);
-}
-void from_json(const json& j, WorkloadItemStatus& v) {
-  expect_object(j);
-  v = {};
-  field(j, "key", v.key);
-  field(j, "iteration", v.iteration);
-  field(j, "phase", v.phase);
-  field(j, "branch", v.branch);
-  field(j, "commitSha", v.commitSha);
-  field(j, "verdicts", v.verdicts);
-  field(j, "tasks", v.tasks);
+template <typename Io>
+void fields(Io& io, Of<WorkloadItemStatus> auto& v) {
+  io("key", v.key);
+  io.always("iteration", v.iteration);
+  io("phase", v.phase);
+  io("branch", v.branch);
+  io("commitSha", v.commitSha);
+  io("verdicts", v.verdicts);
+  io("tasks", v.tasks);
 }
 
-void to_json(json& j, const WorkloadCounts& v) {
-  j = json::object();
-  put_always(j, "total", v.total);
-  put_always(j, "pending", v.pending);
-  put_always(j, "running", v.running);
-  put_always(j, "succeeded", v.succeeded);
-  put_always(j, "failed", v.failed);
-}
-void from_json(const json& j, WorkloadCounts& v) {
-  expect_object(j);
-  v = {};
-  field(j, "total", v.total);
-  field(j, "pending", v.pending);
-  field(j, "running", v.running);
-  field(j, "succeeded", v.succeeded);
-  field(j, "failed", v.failed);
+template <typename Io>
+void fields(Io& io, Of<WorkloadCounts> auto& v) {
+  io.always("total", v.total);
+  io.always("pending", v.pending);
+  io.always("running", v.running);
+  io.always("succeeded", v.succeeded);
+  io.always("failed", v.failed);
 }
 
-void to_json(json& j, const WorkloadStatus& v) {
-  j = json::object();
-  put(j, "phase", v.phase);
-  put(j, "items", v.items);
-  put(j, "counts", v.counts);
-  put(j, "reviewIterations", v.reviewIterations);
-  put(j, "conditions", v.conditions);
-  put(j, "observedGeneration", v.observedGeneration);
-}
-void from_json(const json& j, WorkloadStatus& v) {
-  expect_object(j);
-  v = {};
-  field(j, "phase", v.phase);
-  field(j, "items", v.items);
-  field(j, "counts", v.counts);
-  field(j, "reviewIterations", v.reviewIterations);
-  field(j, "conditions", v.conditions);
-  field(j, "observedGeneration", v.observedGeneration);
+template <typename Io>
+void fields(Io& io, Of<WorkloadStatus> auto& v) {
+  io("phase", v.phase);
+  io("items", v.items);
+  io("counts", v.counts);
+  io("reviewIterations", v.reviewIterations);
+  io("conditions", v.conditions);
+  io("observedGeneration", v.observedGeneration);
 }
 
 void to_json(json& j, const Workload& v) { write_top(j, "Workload", v); }
 void from_json(const json& j, Workload& v) { read_top(j, "Workload", v); }
+
+
+// ---- the codecs of every type with a field list ----
+
+void to_json(json& j, const OwnerReference& v) { encode_fields(j, v); }
+void from_json(const json& j, OwnerReference& v) { decode_fields(j, v); }
+void to_json(json& j, const ObjectMeta& v) { encode_fields(j, v); }
+void from_json(const json& j, ObjectMeta& v) { decode_fields(j, v); }
+void to_json(json& j, const Condition& v) { encode_fields(j, v); }
+void from_json(const json& j, Condition& v) { decode_fields(j, v); }
+void to_json(json& j, const LocalObjectReference& v) { encode_fields(j, v); }
+void from_json(const json& j, LocalObjectReference& v) { decode_fields(j, v); }
+void to_json(json& j, const KeySelector& v) { encode_fields(j, v); }
+void from_json(const json& j, KeySelector& v) { decode_fields(j, v); }
+void to_json(json& j, const FieldSelector& v) { encode_fields(j, v); }
+void from_json(const json& j, FieldSelector& v) { decode_fields(j, v); }
+void to_json(json& j, const EnvVarSource& v) { encode_fields(j, v); }
+void from_json(const json& j, EnvVarSource& v) { decode_fields(j, v); }
+void to_json(json& j, const EnvVar& v) { encode_fields(j, v); }
+void from_json(const json& j, EnvVar& v) { decode_fields(j, v); }
+void to_json(json& j, const ResourceRequirements& v) { encode_fields(j, v); }
+void from_json(const json& j, ResourceRequirements& v) { decode_fields(j, v); }
+void to_json(json& j, const Finding& v) { encode_fields(j, v); }
+void from_json(const json& j, Finding& v) { decode_fields(j, v); }
+void to_json(json& j, const RepoSpec& v) { encode_fields(j, v); }
+void from_json(const json& j, RepoSpec& v) { decode_fields(j, v); }
+void to_json(json& j, const AgentSpec& v) { encode_fields(j, v); }
+void from_json(const json& j, AgentSpec& v) { decode_fields(j, v); }
+void to_json(json& j, const AgentStatus& v) { encode_fields(j, v); }
+void from_json(const json& j, AgentStatus& v) { decode_fields(j, v); }
+void to_json(json& j, const IssueRef& v) { encode_fields(j, v); }
+void from_json(const json& j, IssueRef& v) { decode_fields(j, v); }
+void to_json(json& j, const Person& v) { encode_fields(j, v); }
+void from_json(const json& j, Person& v) { decode_fields(j, v); }
+void to_json(json& j, const AgenticTaskSpec& v) { encode_fields(j, v); }
+void from_json(const json& j, AgenticTaskSpec& v) { decode_fields(j, v); }
+void to_json(json& j, const RestoreStatus& v) { encode_fields(j, v); }
+void from_json(const json& j, RestoreStatus& v) { decode_fields(j, v); }
+void to_json(json& j, const PhaseTimings& v) { encode_fields(j, v); }
+void from_json(const json& j, PhaseTimings& v) { decode_fields(j, v); }
+void to_json(json& j, const ForkedFrom& v) { encode_fields(j, v); }
+void from_json(const json& j, ForkedFrom& v) { decode_fields(j, v); }
+void to_json(json& j, const AgenticTaskStatus& v) { encode_fields(j, v); }
+void from_json(const json& j, AgenticTaskStatus& v) { decode_fields(j, v); }
+void to_json(json& j, const WorkloadTask& v) { encode_fields(j, v); }
+void from_json(const json& j, WorkloadTask& v) { decode_fields(j, v); }
+void to_json(json& j, const WorkloadSpec& v) { encode_fields(j, v); }
+void from_json(const json& j, WorkloadSpec& v) { decode_fields(j, v); }
+void to_json(json& j, const WorkloadItemStatus& v) { encode_fields(j, v); }
+void from_json(const json& j, WorkloadItemStatus& v) { decode_fields(j, v); }
+void to_json(json& j, const WorkloadCounts& v) { encode_fields(j, v); }
+void from_json(const json& j, WorkloadCounts& v) { decode_fields(j, v); }
+void to_json(json& j, const WorkloadStatus& v) { encode_fields(j, v); }
+void from_json(const json& j, WorkloadStatus& v) { decode_fields(j, v); }
 
 }  // namespace redraft::api
