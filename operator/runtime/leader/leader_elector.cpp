@@ -26,15 +26,18 @@ void validate(const LeaderElectorOptions& options) {
   if (t.retry_period.count() <= 0) {
     throw std::invalid_argument("leader election retry period: must be positive");
   }
-  if (t.renew_deadline <= t.retry_period) {
+  // The leader must fit at least one wait plus one whole attempt before its deadline.
+  if (t.renew_deadline <= t.retry_period + attempt_budget(t)) {
     throw std::invalid_argument("leader election renew deadline (" +
                                 std::to_string(t.renew_deadline.count()) +
-                                "s): must be greater than the retry period");
+                                "s): must be greater than three retry periods");
   }
-  if (t.lease_duration <= t.renew_deadline) {
+  // A candidate may date a renewal up to one retry period early (see observe()), so the lease
+  // must outlast the renew deadline by more than that for two leaders never to overlap.
+  if (t.lease_duration <= t.renew_deadline + t.retry_period) {
     throw std::invalid_argument("leader election lease duration (" +
                                 std::to_string(t.lease_duration.count()) +
-                                "s): must be greater than the renew deadline");
+                                "s): must be greater than the renew deadline plus the retry period");
   }
 }
 
@@ -51,9 +54,12 @@ LeaderElector::LeaderElector(RestConfig config, LeaderElectorOptions options,
                              LeaderCallbacks callbacks)
     : options_(std::move(options)), callbacks_(std::move(callbacks)) {
   validate(options_);
-  const auto retry = std::chrono::duration_cast<std::chrono::milliseconds>(options_.timing.retry_period);
-  config.request_timeout = std::min(config.request_timeout, retry);
-  config.connect_timeout = std::min(config.connect_timeout, retry);
+  // Half a retry period per connect and per request keeps one attempt (GET + update) within
+  // attempt_budget(), which the leader's step-down schedule relies on.
+  const auto half_retry =
+      std::chrono::duration_cast<std::chrono::milliseconds>(options_.timing.retry_period) / 2;
+  config.request_timeout = std::min(config.request_timeout, half_retry);
+  config.connect_timeout = std::min(config.connect_timeout, half_retry);
   client_ = std::make_unique<Client>(std::move(config));
 }
 
@@ -80,28 +86,26 @@ std::string LeaderElector::observed_leader() const {
 
 void LeaderElector::run() {
   const auto& timing = options_.timing;
-  Clock::time_point last_renew{};
+  Clock::time_point last_renew{};  // when the last successful attempt started
   std::mt19937 rng{std::random_device{}()};
   while (!stop_) {
+    const auto started = Clock::now();
     const Attempt attempt = try_acquire_or_renew();
-    const auto now = Clock::now();
-    if (leading_) {
-      if (attempt == Attempt::Held) {
-        last_renew = now;
-      } else if (attempt == Attempt::HeldByOther) {
-        lose_leadership("another holder took the lease");
-      } else if (now - last_renew >= timing.renew_deadline) {
-        lose_leadership("renew deadline exceeded");
-      }
-    } else if (attempt == Attempt::Held) {
-      last_renew = now;
-      become_leader();
+    if (attempt == Attempt::Held) {
+      last_renew = started;
+      if (!leading_) become_leader();
+    } else if (leading_ && attempt == Attempt::HeldByOther) {
+      lose_leadership("another holder took the lease");
     }
     // A little jitter keeps competing candidates from hitting the server in lockstep.
-    auto delay = std::chrono::duration_cast<std::chrono::milliseconds>(timing.retry_period);
-    if (!leading_) delay += std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 200)(rng));
-    std::unique_lock lock(mu_);
-    cv_.wait_for(lock, delay, [&] { return stop_.load(); });
+    const std::chrono::milliseconds jitter(std::uniform_int_distribution<int>(0, 200)(rng));
+    const NextAttempt next =
+        next_attempt(leading_, Clock::now(), last_renew, observation_, timing, jitter);
+    {
+      std::unique_lock lock(mu_);
+      if (cv_.wait_until(lock, next.at, [&] { return stop_.load(); })) break;
+    }
+    if (next.step_down && leading_) lose_leadership("renew deadline exceeded");
   }
   if (leading_) {
     if (options_.release_on_stop) release();
@@ -153,12 +157,12 @@ LeaderElector::Attempt LeaderElector::try_acquire_or_renew() {
                            {"metadata", {{"name", name}, {"namespace", ns}}}};
       apply_lease_record(fresh, d.record);
       lease_ = client_->create(resources::kLeases, ns, fresh);
-      observation_ = Observation{d.record, now};
+      observation_ = Observation{d.record, now, now};
       note_holder(options_.identity);
       return Attempt::Held;
     }
     const LeaseRecord current = lease_record_from(lease);
-    observation_ = observe(observation_, current, now);
+    observation_ = observe(observation_, current, now, options_.timing.retry_period);
     note_holder(current.holder_identity);
     const Decision d = decide(current, observation_, now, wall, options_.identity, options_.timing);
     if (d.action == Action::Wait) return Attempt::HeldByOther;
@@ -166,7 +170,7 @@ LeaderElector::Attempt LeaderElector::try_acquire_or_renew() {
     // The update carries the resourceVersion we read: if anyone wrote in between, it fails
     // with a conflict and nobody is overwritten.
     lease_ = client_->update(resources::kLeases, ns, lease);
-    observation_ = Observation{d.record, now};
+    observation_ = Observation{d.record, now, now};
     note_holder(options_.identity);
     return Attempt::Held;
   } catch (const std::exception& e) {

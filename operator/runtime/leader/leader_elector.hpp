@@ -1,10 +1,12 @@
 // Leader election on a coordination.k8s.io/v1 Lease (client-go's leaderelection semantics).
 //
 // - Candidates try to acquire every retry period (2 s); a lease counts as held while its record
-//   keeps changing within leaseDurationSeconds (15 s) on OUR clock (see lease_decision.hpp).
-// - The leader renews every retry period. If it cannot renew for renew_deadline (10 s), or sees
+//   keeps changing within leaseDurationSeconds (15 s) on OUR clock (see lease_decision.hpp), and
+//   a candidate wakes exactly when the holder's lease runs out.
+// - The leader renews every retry period. If it cannot renew by renew_deadline (10 s), or sees
 //   someone else holding the lease, it stops leading at once (on_stopped_leading) — before the
-//   15 s lease can expire for the others, so two leaders never overlap.
+//   15 s lease can expire for the others, so two leaders never overlap. It never starts an
+//   attempt that could still be running at the deadline (see next_attempt()).
 // - stop() while leading releases the lease (empty holder), so a successor takes over at its
 //   next attempt instead of waiting for expiry.
 // The elector owns its own Client whose request timeout is the retry period, so a hung request
@@ -48,7 +50,7 @@ struct LeaderCallbacks {
 };
 
 // Throws std::invalid_argument naming the field for empty names/identity or timings that break
-// the safety margin (lease_duration > renew_deadline > retry_period > 0).
+// the safety margin (lease_duration > renew_deadline + retry_period, renew_deadline > retry_period > 0).
 void validate(const LeaderElectorOptions& options);
 
 // "<hostname>_<16 random hex>": unique even for two processes on one host.
@@ -86,7 +88,7 @@ class LeaderElector {
   std::atomic<bool> leading_{false};
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  Observation observation_;
+  Observation observation_;  // only the election thread touches it
   nlohmann::json lease_;  // the lease as last written/read by us (for release)
   std::string observed_leader_;
   std::thread thread_;

@@ -1,20 +1,54 @@
 #include "operator/runtime/leader/lease_decision.hpp"
 
+#include <algorithm>
+
 namespace redraft::runtime::leader {
 
-Observation observe(const Observation& previous, const LeaseRecord& current, SteadyTime now) {
-  if (previous.record && *previous.record == current) return previous;
-  return Observation{current, now};
+Observation observe(const Observation& previous, const LeaseRecord& current, SteadyTime now,
+                    std::chrono::seconds retry_period) {
+  if (previous.record && *previous.record == current) {
+    Observation unchanged = previous;
+    unchanged.read_at = now;
+    return unchanged;
+  }
+  if (!previous.record) return Observation{current, now, now};
+  return Observation{current, std::max(previous.read_at, now - retry_period), now};
 }
 
-bool lease_expired(const Observation& observation, SteadyTime now, const ElectionTiming& timing) {
-  if (!observation.record) return true;
+SteadyTime lease_expiry(const Observation& observation, const ElectionTiming& timing) {
+  if (!observation.record) return SteadyTime::min();
   // The holder's declared duration wins (it is the promise the holder made); fall back to ours
   // when a foreign writer left it unset.
   const auto duration = observation.record->lease_duration_seconds > 0
                             ? std::chrono::seconds(observation.record->lease_duration_seconds)
                             : timing.lease_duration;
-  return observation.observed_at + duration <= now;
+  return observation.observed_at + duration;
+}
+
+bool lease_expired(const Observation& observation, SteadyTime now, const ElectionTiming& timing) {
+  return lease_expiry(observation, timing) <= now;
+}
+
+std::chrono::milliseconds attempt_budget(const ElectionTiming& timing) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(timing.retry_period) * 2;
+}
+
+NextAttempt next_attempt(bool leading, SteadyTime now, SteadyTime last_renew,
+                         const Observation& observation, const ElectionTiming& timing,
+                         std::chrono::milliseconds jitter) {
+  if (leading) {
+    const SteadyTime at = now + timing.retry_period;
+    const SteadyTime deadline = last_renew + timing.renew_deadline;
+    if (at + attempt_budget(timing) > deadline) return {std::max(now, deadline), true};
+    return {at, false};
+  }
+  SteadyTime at = now + timing.retry_period + jitter;
+  const bool held_by_other = observation.record && !observation.record->holder_identity.empty();
+  if (held_by_other) {
+    const SteadyTime expiry = lease_expiry(observation, timing);
+    if (expiry > now && expiry < at) at = expiry;
+  }
+  return {at, false};
 }
 
 Decision decide(const std::optional<LeaseRecord>& current, const Observation& observation,
