@@ -85,6 +85,12 @@ void read(const json& j, std::string& out) {
   out = j.get<std::string>();
 }
 
+// Interned when the caller decodes inside an InternScope (the informer cache does).
+void read(const json& j, Text& out) {
+  if (!j.is_string()) type_error("string", j);
+  out = make_text(j.get_ref<const std::string&>());
+}
+
 void read(const json& j, bool& out) {
   if (!j.is_boolean()) type_error("boolean", j);
   out = j.get<bool>();
@@ -143,38 +149,63 @@ void read(const json& j, std::vector<T>& out) {
   }
 }
 
-void read(const json& j, std::map<std::string, std::string>& out) {
+void read(const json& j, StringMap& out) {
   expect_object(j);
   out.clear();
   for (const auto& [key, value] : j.items()) {
-    within(key, [&] { read(value, out[key]); });
+    within(key, [&] {
+      Text text;
+      read(value, text);
+      out.emplace_hint(out.end(), make_text(key), std::move(text));
+    });
   }
+}
+
+// Values unique to one object by definition (name, uid, resourceVersion): read without
+// interning, since no other cached object can share them and the intern table would only grow.
+template <typename S>
+struct Unique {
+  S& value;
+};
+template <typename S>
+Unique<S> unique(S& value) {
+  return {value};
+}
+void read(const json& j, Unique<Text> out) {
+  if (!j.is_string()) type_error("string", j);
+  out.value = Text(j.get_ref<const std::string&>());
 }
 
 // Reads j[key] into out when present and not null (null means unset, as in Kubernetes).
 template <typename T>
-void field(const json& j, const char* key, T& out) {
+void field(const json& j, const char* key, T&& out) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return;
-  within(key, [&] { read(*it, out); });
+  within(key, [&] { read(*it, std::forward<T>(out)); });
 }
 
 // ---- writers: put only set values ----
 
-void put(json& j, const char* key, const std::string& v) {
-  if (!v.empty()) j[key] = v;
+void put(json& j, const char* key, const Text& v) {
+  if (!v.empty()) j[key] = v.view();
 }
-void put(json& j, const char* key, const std::vector<std::string>& v) {
-  if (!v.empty()) j[key] = v;
+void put(json& j, const char* key, const std::vector<Text>& v) {
+  if (v.empty()) return;
+  json arr = json::array();
+  for (const auto& item : v) arr.push_back(item.view());
+  j[key] = std::move(arr);
 }
 void put(json& j, const char* key, const std::vector<std::int64_t>& v) {
   if (!v.empty()) j[key] = v;
 }
-void put(json& j, const char* key, const std::map<std::string, std::string>& v) {
-  if (!v.empty()) j[key] = v;
+void put(json& j, const char* key, const StringMap& v) {
+  if (v.empty()) return;
+  json obj = json::object();
+  for (const auto& [name, value] : v) obj[name.str()] = value.view();
+  j[key] = std::move(obj);
 }
-void put(json& j, const char* key, const std::optional<std::string>& v) {
-  if (v) j[key] = *v;
+void put(json& j, const char* key, const std::optional<Text>& v) {
+  if (v) j[key] = v->view();
 }
 void put(json& j, const char* key, const std::optional<bool>& v) {
   if (v) j[key] = *v;
@@ -256,20 +287,22 @@ struct Writer {
   json& j;
   template <typename T>
   void operator()(const char* key, const T& v) { put(j, key, v); }
+  void operator()(const char* key, Unique<const Text> v) { put(j, key, v.value); }
   void always(const char* key, std::int64_t v) { put_always(j, key, v); }
   template <typename T>
   void nested(const char* key, const T& v) { put_struct(j, key, v); }
-  void quantities(const char* key, const std::map<std::string, std::string>& v) { put(j, key, v); }
+  void quantities(const char* key, const StringMap& v) { put(j, key, v); }
 };
 
 struct Reader {
   const json& j;
   template <typename T>
   void operator()(const char* key, T& v) { field(j, key, v); }
+  void operator()(const char* key, Unique<Text> v) { field(j, key, v); }
   void always(const char* key, std::int64_t& v) { field(j, key, v); }
   template <typename T>
   void nested(const char* key, T& v) { field(j, key, v); }
-  void quantities(const char* key, std::map<std::string, std::string>& v);  // below
+  void quantities(const char* key, StringMap& v);  // below
 };
 
 template <typename T>
@@ -303,11 +336,11 @@ void fields(Io& io, Of<OwnerReference> auto& v) {
 
 template <typename Io>
 void fields(Io& io, Of<ObjectMeta> auto& v) {
-  io("name", v.name);
+  io("name", unique(v.name));
   io("generateName", v.generateName);
   io("namespace", v.namespace_);
-  io("uid", v.uid);
-  io("resourceVersion", v.resourceVersion);
+  io("uid", unique(v.uid));
+  io("resourceVersion", unique(v.resourceVersion));
   io("generation", v.generation);
   io("creationTimestamp", v.creationTimestamp);
   io("deletionTimestamp", v.deletionTimestamp);
@@ -361,7 +394,7 @@ void fields(Io& io, Of<EnvVar> auto& v) {
 
 namespace {
 // Quantities may be written as YAML numbers (`cpu: 2`); keep them as the text the user wrote.
-void read_quantities(const json& j, const char* key, std::map<std::string, std::string>& out) {
+void read_quantities(const json& j, const char* key, StringMap& out) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return;
   within(key, [&] {
@@ -369,9 +402,9 @@ void read_quantities(const json& j, const char* key, std::map<std::string, std::
     for (const auto& [name, value] : it->items()) {
       within(name, [&] {
         if (value.is_string()) {
-          out[name] = value.get<std::string>();
+          out.insert_or_assign(make_text(name), make_text(value.get_ref<const std::string&>()));
         } else if (value.is_number()) {
-          out[name] = value.dump();
+          out.insert_or_assign(make_text(name), make_text(value.dump()));
         } else {
           type_error("quantity (string or number)", value);
         }
@@ -379,7 +412,7 @@ void read_quantities(const json& j, const char* key, std::map<std::string, std::
     }
   });
 }
-void Reader::quantities(const char* key, std::map<std::string, std::string>& v) {
+void Reader::quantities(const char* key, StringMap& v) {
   read_quantities(j, key, v);
 }
 }  // namespace

@@ -6,14 +6,18 @@
 // - Empty strings, empty lists and empty maps mean "unset" and are omitted on encode, like Go's
 //   `omitempty`. Fields whose absence means something different from their zero value (defaults,
 //   booleans, numbers) are std::optional.
-// - Cached objects are these structs, never JSON documents (operator memory).
+// - Cached objects are these structs, never JSON documents (operator memory). Strings are
+//   api::Text (8 bytes, shared, internable) and maps are StringMap, for the same reason.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "api/text.hpp"
 
 namespace redraft::api {
 
@@ -93,58 +97,61 @@ inline constexpr const char* kInternalError = "InternalError";
 
 // ---- shared building blocks (Kubernetes shapes) ----
 
+// labels, annotations, resource quantities. std::less<> finds by any string-like key.
+using StringMap = std::map<Text, Text, std::less<>>;
+
 struct OwnerReference {
-  std::string apiVersion;
-  std::string kind;
-  std::string name;
-  std::string uid;
+  Text apiVersion;
+  Text kind;
+  Text name;
+  Text uid;
   std::optional<bool> controller;
   std::optional<bool> blockOwnerDeletion;
   bool operator==(const OwnerReference&) const = default;
 };
 
 struct ObjectMeta {
-  std::string name;
-  std::string generateName;
-  std::string namespace_;  // JSON "namespace"
-  std::string uid;
-  std::string resourceVersion;
+  Text name;
+  Text generateName;
+  Text namespace_;  // JSON "namespace"
+  Text uid;
+  Text resourceVersion;
   std::optional<std::int64_t> generation;
-  std::string creationTimestamp;
-  std::string deletionTimestamp;
-  std::map<std::string, std::string> labels;
-  std::map<std::string, std::string> annotations;
+  Text creationTimestamp;
+  Text deletionTimestamp;
+  StringMap labels;
+  StringMap annotations;
   std::vector<OwnerReference> ownerReferences;
-  std::vector<std::string> finalizers;
+  std::vector<Text> finalizers;
   bool operator==(const ObjectMeta&) const = default;
 };
 
 // metav1.Condition.
 struct Condition {
-  std::string type;
-  std::string status;  // "True" | "False" | "Unknown"
+  Text type;
+  Text status;  // "True" | "False" | "Unknown"
   std::optional<std::int64_t> observedGeneration;
-  std::string lastTransitionTime;
-  std::string reason;
-  std::string message;
+  Text lastTransitionTime;
+  Text reason;
+  Text message;
   bool operator==(const Condition&) const = default;
 };
 
 struct LocalObjectReference {
-  std::string name;
+  Text name;
   bool operator==(const LocalObjectReference&) const = default;
 };
 
 struct KeySelector {  // secretKeyRef / configMapKeyRef
-  std::string name;
-  std::string key;
+  Text name;
+  Text key;
   std::optional<bool> optional;
   bool operator==(const KeySelector&) const = default;
 };
 
 struct FieldSelector {  // fieldRef
-  std::string apiVersion;
-  std::string fieldPath;
+  Text apiVersion;
+  Text fieldPath;
   bool operator==(const FieldSelector&) const = default;
 };
 
@@ -156,33 +163,33 @@ struct EnvVarSource {
 };
 
 struct EnvVar {
-  std::string name;
-  std::optional<std::string> value;  // "" is a legitimate value, so optional
+  Text name;
+  std::optional<Text> value;  // "" is a legitimate value, so optional
   std::optional<EnvVarSource> valueFrom;
   bool operator==(const EnvVar&) const = default;
 };
 
 struct ResourceRequirements {
-  std::map<std::string, std::string> limits;    // quantities as written ("500m", "1Gi")
-  std::map<std::string, std::string> requests;
+  StringMap limits;    // quantities as written ("500m", "1Gi")
+  StringMap requests;
   bool operator==(const ResourceRequirements&) const = default;
 };
 
 // A reviewer finding (agent result contract). `reviewer` is set by the operator when findings
 // are handed to a revision as feedback, so the coder knows whose request each one is.
 struct Finding {
-  std::string severity;
-  std::string file;
+  Text severity;
+  Text file;
   std::optional<std::int64_t> line;
-  std::string message;
-  std::string suggestion;
-  std::string reviewer;
+  Text message;
+  Text suggestion;
+  Text reviewer;
   bool operator==(const Finding&) const = default;
 };
 
 struct RepoSpec {
-  std::string url;
-  std::string pushUrl;  // unset ⇒ url
+  Text url;
+  Text pushUrl;  // unset ⇒ url
   LocalObjectReference credentialsSecretRef;
   bool operator==(const RepoSpec&) const = default;
 };
@@ -190,13 +197,13 @@ struct RepoSpec {
 // ---- Agent ----
 
 struct AgentSpec {
-  std::string role;  // role::
-  std::string image;
-  std::vector<std::string> command;
-  std::vector<std::string> args;
-  std::string promptVia;  // prompt_via::, default file
-  std::string instructions;
-  std::string instructionsPath;
+  Text role;  // role::
+  Text image;
+  std::vector<Text> command;
+  std::vector<Text> args;
+  Text promptVia;  // prompt_via::, default file
+  Text instructions;
+  Text instructionsPath;
   std::vector<EnvVar> env;
   std::optional<ResourceRequirements> resources;
   std::optional<std::int64_t> timeoutSeconds;  // default 1800
@@ -220,32 +227,32 @@ struct Agent {
 
 struct IssueRef {
   std::int64_t number = 0;
-  std::string title;
-  std::string body;
+  Text title;
+  Text body;
   bool operator==(const IssueRef&) const = default;
 };
 
 struct Person {  // commit author/committer
-  std::string name;
-  std::string email;
+  Text name;
+  Text email;
   bool operator==(const Person&) const = default;
 };
 
 struct AgenticTaskSpec {
-  std::string kind;  // task_kind::
+  Text kind;  // task_kind::
   LocalObjectReference agentRef;
   RepoSpec repo;
-  std::string baseBranch;  // default "main"
-  std::string branch;      // working branch (required)
+  Text baseBranch;  // default "main"
+  Text branch;      // working branch (required)
   std::optional<IssueRef> issue;
-  std::string prompt;
-  std::string promptPrefix;
+  Text prompt;
+  Text promptPrefix;
   // The Workload's intent, copied onto each task so the executor needs nothing but the task.
-  std::string intent;
-  std::string reviseFromBranch;
-  std::string branchStrategy;  // strategy::, default restore
+  Text intent;
+  Text reviseFromBranch;
+  Text branchStrategy;  // strategy::, default restore
   std::optional<bool> allowOverwrite;  // default false
-  std::string expectedRemoteSha;
+  Text expectedRemoteSha;
   std::vector<Finding> feedback;
   std::optional<LocalObjectReference> forkOf;
   std::optional<Person> author;  // default Redraft <redraft@redraft.dev>
@@ -255,8 +262,8 @@ struct AgenticTaskSpec {
 };
 
 struct RestoreStatus {
-  std::string outcome;  // restore_outcome::
-  std::string fromSha;
+  Text outcome;  // restore_outcome::
+  Text fromSha;
   bool operator==(const RestoreStatus&) const = default;
 };
 
@@ -268,28 +275,28 @@ struct PhaseTimings {
 };
 
 struct ForkedFrom {
-  std::string name;
-  std::string branch;
-  std::string commitSha;
+  Text name;
+  Text branch;
+  Text commitSha;
   bool operator==(const ForkedFrom&) const = default;
 };
 
 // Also the executor's result document (the fields the executor knows are filled by it).
 struct AgenticTaskStatus {
-  std::string phase;    // phase::
-  std::string verdict;  // verdict::
-  std::string reason;   // reason::
-  std::string message;
-  std::string branch;
-  std::string commitSha;
-  std::string baseSha;
+  Text phase;    // phase::
+  Text verdict;  // verdict::
+  Text reason;   // reason::
+  Text message;
+  Text branch;
+  Text commitSha;
+  Text baseSha;
   std::optional<RestoreStatus> restore;
   std::vector<Finding> findings;
-  std::string summary;
-  std::string podName;
+  Text summary;
+  Text podName;
   std::optional<std::int64_t> attempts;
-  std::string startTime;
-  std::string completionTime;
+  Text startTime;
+  Text completionTime;
   std::optional<PhaseTimings> timings;
   std::optional<ForkedFrom> forkedFrom;
   std::vector<Condition> conditions;
@@ -307,36 +314,36 @@ struct AgenticTask {
 // ---- Workload ----
 
 struct WorkloadTask {  // a prompt-defined item instead of an issue number
-  std::string name;
-  std::string prompt;
+  Text name;
+  Text prompt;
   bool operator==(const WorkloadTask&) const = default;
 };
 
 struct WorkloadSpec {
   RepoSpec repo;
-  std::string baseBranch;  // default "main"
+  Text baseBranch;  // default "main"
   std::vector<std::int64_t> issues;
   std::vector<WorkloadTask> tasks;
-  std::string intent;
+  Text intent;
   LocalObjectReference coderAgentRef;
   std::vector<LocalObjectReference> reviewerAgentRefs;
   std::optional<LocalObjectReference> revisionCoderAgentRef;
   std::optional<std::int64_t> maxReviewIterations;  // unset ⇒ 1; 0 disables review rounds
-  std::string branchStrategy;                       // for revisions, default rebase
+  Text branchStrategy;                       // for revisions, default rebase
   std::optional<bool> allowOverwrite;               // default true (revisions push with a lease)
   std::optional<std::int64_t> parallelism;          // max items in flight
-  std::string branchPrefix;                         // default "redraft/<workload>/"
+  Text branchPrefix;                         // default "redraft/<workload>/"
   bool operator==(const WorkloadSpec&) const = default;
 };
 
 struct WorkloadItemStatus {
-  std::string key;
+  Text key;
   std::int64_t iteration = 0;
-  std::string phase;
-  std::string branch;
-  std::string commitSha;
-  std::vector<std::string> verdicts;
-  std::vector<std::string> tasks;
+  Text phase;
+  Text branch;
+  Text commitSha;
+  std::vector<Text> verdicts;
+  std::vector<Text> tasks;
   bool operator==(const WorkloadItemStatus&) const = default;
 };
 
@@ -350,7 +357,7 @@ struct WorkloadCounts {
 };
 
 struct WorkloadStatus {
-  std::string phase;
+  Text phase;
   std::vector<WorkloadItemStatus> items;
   std::optional<WorkloadCounts> counts;
   std::optional<std::int64_t> reviewIterations;

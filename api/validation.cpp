@@ -228,12 +228,12 @@ void check_env(Errors& errors, const std::string& field, const std::vector<EnvVa
 }
 
 void check_quantities(Errors& errors, const std::string& field,
-                      const std::map<std::string, std::string>& quantities) {
+                      const StringMap& quantities) {
   static const std::regex quantity(kQuantityPattern, std::regex::ECMAScript);
   for (const auto& [name, value] : quantities) {
     const std::string at = field + "." + name;
     if (name.empty()) errors.push_back({field, "resource names must not be empty"});
-    if (!std::regex_match(value, quantity)) {
+    if (!std::regex_match(value.begin(), value.end(), quantity)) {
       errors.push_back({at, "must be a quantity such as \"500m\", \"2\" or \"1Gi\""});
     }
   }

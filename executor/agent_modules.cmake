@@ -9,4 +9,4 @@ add_library(redraft_exec_agent STATIC
   ${CMAKE_CURRENT_LIST_DIR}/agent/result.cpp
   ${CMAKE_CURRENT_LIST_DIR}/agent/agent_phase.cpp)
 target_include_directories(redraft_exec_agent PUBLIC ${PROJECT_SOURCE_DIR})
-target_link_libraries(redraft_exec_agent PUBLIC redraft_build_flags redraft_deps)
+target_link_libraries(redraft_exec_agent PUBLIC redraft_api redraft_build_flags redraft_deps)

@@ -109,7 +109,7 @@ AgentPhaseOutcome run_agent_phase(const api::AgenticTask& task, const api::Agent
     for (const auto& warning : env.warnings) log("warning: " + warning);
 
     ProcessSpec process;
-    process.argv = spec.command;
+    process.argv.assign(spec.command.begin(), spec.command.end());
     process.argv.insert(process.argv.end(), spec.args.begin(), spec.args.end());
     if (via == api::prompt_via::kArg) process.argv.push_back(prompt);
     if (via == api::prompt_via::kStdin) process.stdin_data = prompt;

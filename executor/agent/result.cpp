@@ -42,6 +42,14 @@ bool string_field(const json& object, const char* name, const std::string& path,
   return true;
 }
 
+bool string_field(const json& object, const char* name, const std::string& path, api::Text& out,
+                  std::string& error) {
+  std::string value;
+  if (!string_field(object, name, path, value, error)) return false;
+  out = value;
+  return true;
+}
+
 std::string upper_trim(std::string s) {
   auto first = s.find_first_not_of(" \t\r\n");
   auto last = s.find_last_not_of(" \t\r\n");

@@ -47,7 +47,7 @@ std::string compose_commit_message(const api::AgenticTask& task, const std::stri
     auto nl = title.find('\n');
     if (nl != std::string::npos) title.resize(nl);
   } else {
-    title = "redraft: " + (task.metadata.name.empty() ? std::string("agent changes") : task.metadata.name);
+    title = "redraft: " + (task.metadata.name.empty() ? std::string("agent changes") : task.metadata.name.str());
   }
   if (title.size() > 72) title = title.substr(0, 69) + "...";
 

@@ -33,6 +33,7 @@ template <class T>
 int measure(const std::string& kubeconfig, bool strip) {
   Client client(load_kubeconfig(kubeconfig));
   const long idle = bench::rss_kib();
+  const long idle_heap = bench::heap_in_use_bytes();
   cache::InformerOptions options;
   options.type = resources::kAgenticTasks;
   options.namespace_ = "bench";
@@ -46,7 +47,8 @@ int measure(const std::string& kubeconfig, bool strip) {
   }
   const double sync_s = std::chrono::duration<double>(Clock::now() - t0).count();
   const long synced = bench::rss_kib();
-  std::printf("RESULT %ld %ld %zu %.3f\n", idle, synced, informer.size(), sync_s);
+  const long heap = bench::heap_in_use_bytes() - idle_heap;
+  std::printf("RESULT %ld %ld %zu %.3f %ld\n", idle, synced, informer.size(), sync_s, heap);
   std::fflush(stdout);
   informer.stop();
   return 0;
@@ -56,6 +58,7 @@ struct Result {
   long idle_kib = 0, synced_kib = 0;
   std::size_t objects = 0;
   double sync_s = 0;
+  long heap_bytes = 0;
   bool ok = false;
 };
 
@@ -65,8 +68,8 @@ Result run_child(const std::string& self, const std::string& mode, const std::st
   if (std::FILE* p = ::popen(cmd.c_str(), "r")) {
     char line[256];
     while (std::fgets(line, sizeof line, p)) {
-      if (std::sscanf(line, "RESULT %ld %ld %zu %lf", &r.idle_kib, &r.synced_kib, &r.objects,
-                      &r.sync_s) == 4) {
+      if (std::sscanf(line, "RESULT %ld %ld %zu %lf %ld", &r.idle_kib, &r.synced_kib, &r.objects,
+                      &r.sync_s, &r.heap_bytes) == 5) {
         r.ok = true;
       }
     }
@@ -108,7 +111,7 @@ int main(int argc, char** argv) {
     for (int i = next++; i < objects; i = next++) {
       try {
         nlohmann::json created = client.create(resources::kAgenticTasks, "bench", bench::sample_task("bench", i));
-        created["status"] = bench::sample_status();
+        created["status"] = bench::sample_status(i);
         client.update_status(resources::kAgenticTasks, "bench", created);
       } catch (const std::exception& e) {
         if (failures++ < 3) std::fprintf(stderr, "load: %s\n", e.what());
@@ -125,8 +128,8 @@ int main(int argc, char** argv) {
   const auto one = client.get(resources::kAgenticTasks, "bench", bench::sample_task("bench", 0)["metadata"]["name"].get<std::string>());
   std::printf("one object as compact JSON: %zu bytes\n\n", one.dump().size());
 
-  std::printf("%-12s %10s %12s %9s %14s %10s %8s\n", "cache", "idle KiB", "synced KiB", "objects",
-              "bytes/object", "vs json", "sync s");
+  std::printf("%-12s %10s %12s %9s %14s %10s %13s %8s\n", "cache", "idle KiB", "synced KiB",
+              "objects", "bytes/object", "vs json", "heap B/object", "sync s");
   double json_per_object = 0;
   for (const std::string mode : {"json", "typed", "typed-strip"}) {
     const Result r = run_child(self, mode, server.kubeconfig_path());
@@ -136,9 +139,10 @@ int main(int argc, char** argv) {
     }
     const double per_object = (r.synced_kib - r.idle_kib) * 1024.0 / static_cast<double>(r.objects);
     if (mode == "json") json_per_object = per_object;
-    std::printf("%-12s %10ld %12ld %9zu %14.0f %9.2fx %8.2f\n", mode.c_str(), r.idle_kib, r.synced_kib,
-                r.objects, per_object, json_per_object > 0 ? per_object / json_per_object : 0.0,
-                r.sync_s);
+    std::printf("%-12s %10ld %12ld %9zu %14.0f %9.2fx %13.0f %8.2f\n", mode.c_str(), r.idle_kib,
+                r.synced_kib, r.objects, per_object,
+                json_per_object > 0 ? per_object / json_per_object : 0.0,
+                static_cast<double>(r.heap_bytes) / static_cast<double>(r.objects), r.sync_s);
   }
   std::printf("\ngoals: <= 2048 bytes/object, idle <= 15360 KiB\n");
   return 0;

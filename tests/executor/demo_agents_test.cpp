@@ -25,7 +25,7 @@ TEST(DemoAgents, DecodeAsValidAgents) {
   EXPECT_EQ(coder.metadata.name, "demo-coder");
   EXPECT_EQ(coder.spec.role, "coder");
   EXPECT_EQ(reviewer.spec.role, "reviewer");
-  EXPECT_EQ(coder.spec.command, (std::vector<std::string>{"sh", "-c"}));
+  EXPECT_EQ(coder.spec.command, (std::vector<api::Text>{"sh", "-c"}));
   EXPECT_TRUE(api::validate(coder).empty()) << api::join_errors(api::validate(coder));
   EXPECT_TRUE(api::validate(reviewer).empty()) << api::join_errors(api::validate(reviewer));
 }

@@ -356,4 +356,20 @@ TEST(InformerIntegration, TypedAgenticTasksDecodeAndTheTransformStripsBookkeepin
                json{{"status", {{"phase", "Running"}}}}, /*status=*/true);
   ASSERT_TRUE(eventually([&] { return updates.load() == 1; }));
   EXPECT_EQ(plain.store().get("default", "fix-issue-42")->status.phase, "Running");
+
+  // A second task of the same issue: equal values share one buffer in the cache (interning),
+  // and the cached object keeps the content exactly.
+  json second = client.get(resources::kAgenticTasks, "default", "fix-issue-42");
+  second["metadata"] = {{"name", "fix-issue-42-again"}, {"namespace", "default"}};
+  second.erase("status");
+  client.create(resources::kAgenticTasks, "default", second);
+  ASSERT_TRUE(eventually([&] { return plain.store().get("default", "fix-issue-42-again") != nullptr; }));
+  const auto again = plain.store().get("default", "fix-issue-42-again");
+  const auto first = plain.store().get("default", "fix-issue-42");
+  EXPECT_EQ(again->spec, first->spec);
+  EXPECT_TRUE(again->spec.repo.url.shares_buffer_with(first->spec.repo.url));
+  EXPECT_TRUE(again->spec.branch.shares_buffer_with(first->spec.branch));
+  ASSERT_TRUE(again->spec.issue && first->spec.issue);
+  EXPECT_TRUE(again->spec.issue->title.shares_buffer_with(first->spec.issue->title));
+  EXPECT_FALSE(again->metadata.uid.shares_buffer_with(first->metadata.uid));
 }

@@ -25,6 +25,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "api/text.hpp"
 #include "operator/runtime/cache/object_key.hpp"
 #include "operator/runtime/cache/reflector.hpp"
 #include "operator/runtime/cache/store.hpp"
@@ -154,6 +155,9 @@ class Informer : private ReflectorSink {
       if constexpr (std::is_same_v<T, nlohmann::json>) {
         return std::make_shared<const T>(std::move(object));
       } else {
+        // Equal strings across cached objects (labels, owners, URLs, issue texts) share one
+        // buffer: the main saving of the typed cache over a JSON one.
+        api::InternScope interning(interner_);
         return std::make_shared<const T>(object.template get<T>());
       }
     } catch (const std::exception& e) {
@@ -195,6 +199,7 @@ class Informer : private ReflectorSink {
   const std::string& type_name() const { return reflector_.options().type.resource; }
 
   Transform transform_;
+  api::Interner interner_;  // shared string buffers of the cached objects
   std::function<void(std::size_t)> size_observer_;
   Store<T> store_;
   std::vector<Ptr> pending_;  // the list being received (reflector thread only)

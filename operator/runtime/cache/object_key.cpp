@@ -7,21 +7,21 @@
 namespace redraft::runtime::cache {
 
 std::string ObjectKey::str() const {
-  return namespace_.empty() ? name : namespace_ + "/" + name;
+  return namespace_.empty() ? name.str() : namespace_ + "/" + name;
 }
 
 ObjectKey parse_object_key(std::string_view key) {
   const auto slash = key.find('/');
   ObjectKey out;
   if (slash == std::string_view::npos) {
-    out.name = std::string(key);
+    out.name = key;
   } else {
     if (key.find('/', slash + 1) != std::string_view::npos) {
       throw std::invalid_argument("object key \"" + std::string(key) +
                                   "\": expected \"namespace/name\" or \"name\"");
     }
-    out.namespace_ = std::string(key.substr(0, slash));
-    out.name = std::string(key.substr(slash + 1));
+    out.namespace_ = key.substr(0, slash);
+    out.name = key.substr(slash + 1);
   }
   if (out.name.empty()) {
     throw std::invalid_argument("object key \"" + std::string(key) + "\": empty name");

@@ -11,9 +11,10 @@
 
 namespace redraft::runtime::cache {
 
+// Text members share their buffers with the cached object's metadata (no copy per key).
 struct ObjectKey {
-  std::string namespace_;  // empty for cluster-scoped objects
-  std::string name;
+  api::Text namespace_;  // empty for cluster-scoped objects
+  api::Text name;
   auto operator<=>(const ObjectKey&) const = default;
   bool operator==(const ObjectKey&) const = default;
   // "ns/name", or "name" when cluster-scoped (the work queue's key format).
@@ -39,7 +40,7 @@ ObjectKey key_of(const T& object) {
 
 template <typename T>
   requires requires(const T& t) { t.metadata.resourceVersion; }
-const std::string& resource_version_of(const T& object) {
+std::string_view resource_version_of(const T& object) {
   return object.metadata.resourceVersion;
 }
 
