@@ -324,6 +324,9 @@ void decode_fields(const json& j, T& v) {
 
 // ---- shared building blocks ----
 
+void to_json(json& j, const Text& v) { j = v.view(); }
+void from_json(const json& j, Text& v) { read(j, v); }  // throws a DecodeError
+
 template <typename Io>
 void fields(Io& io, Of<OwnerReference> auto& v) {
   io("apiVersion", v.apiVersion);

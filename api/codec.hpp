@@ -20,6 +20,10 @@ class DecodeError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A Text reads and writes as a JSON string (interned inside an InternScope).
+void to_json(nlohmann::json& j, const Text& value);
+void from_json(const nlohmann::json& j, Text& value);
+
 #define REDRAFT_API_CODEC(T)                       \
   void to_json(nlohmann::json& j, const T& value); \
   void from_json(const nlohmann::json& j, T& value);

@@ -87,7 +87,9 @@ TEST(Text, ComparesAndConcatenatesLikeAString) {
   out << main;
   EXPECT_EQ(out.str(), "main");
   EXPECT_EQ(fmt::format("[{}]", main), "[main]");
-  EXPECT_EQ(nlohmann::json(main.view()), nlohmann::json("main"));
+  EXPECT_EQ(nlohmann::json(main), nlohmann::json("main"));
+  EXPECT_EQ(nlohmann::json("main").get<Text>(), main);
+  EXPECT_THROW(nlohmann::json(5).get<Text>(), redraft::api::DecodeError);
 }
 
 TEST(Text, StringMapFindsByAnyStringLikeKey) {

@@ -1,9 +1,12 @@
 // Test helper: one leader-election candidate in its own process, so a test can SIGKILL it.
 //   leader_elector_helper <kubeconfig> <namespace> <lease> <identity>
 // Prints "LEADING" / "STOPPED" (one line each, flushed) as leadership changes; SIGTERM or
-// SIGINT stops cleanly (releasing the lease) and prints "EXIT".
+// SIGINT stops cleanly (releasing the lease) and prints "EXIT". "LEADING" is followed by
+// "LEADING_AT_NS <n>": std::chrono::steady_clock (CLOCK_MONOTONIC, the same clock in every
+// process on the machine) when leadership began, so a test can time a takeover exactly.
 #include <signal.h>
 
+#include <chrono>
 #include <cstdio>
 #include <exception>
 
@@ -29,7 +32,9 @@ int main(int argc, char** argv) {
     options.identity = argv[4];
     leader::LeaderCallbacks callbacks;
     callbacks.on_started_leading = [] {
-      std::printf("LEADING\n");
+      const auto now = std::chrono::steady_clock::now().time_since_epoch();
+      std::printf("LEADING\nLEADING_AT_NS %lld\n",
+                  static_cast<long long>(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()));
       std::fflush(stdout);
     };
     callbacks.on_stopped_leading = [] {

@@ -46,7 +46,7 @@ TEST(LeaseDecision, MissingLeaseIsAcquiredByCreating) {
 TEST(LeaseDecision, OwnLeaseIsRenewedKeepingAcquireTimeAndTransitions) {
   LeaseRecord mine = held_by("me", 4);
   mine.acquire_time = "2026-11-21T11:00:00.000000Z";
-  const Observation obs = observe({}, mine, t0, 2s);
+  const Observation obs = observe({}, mine, t0, 2200ms);
   const auto d = decide(mine, obs, t0 + 2s, wall0 + 2s, "me", {});
   EXPECT_EQ(d.action, Action::Renew);
   EXPECT_EQ(d.record.acquire_time, "2026-11-21T11:00:00.000000Z");
@@ -55,20 +55,20 @@ TEST(LeaseDecision, OwnLeaseIsRenewedKeepingAcquireTimeAndTransitions) {
 }
 
 TEST(LeaseDecision, LiveForeignLeaseMeansWaitUntilItStopsChangingForItsDuration) {
-  Observation obs = observe({}, held_by("other"), t0, 2s);
+  Observation obs = observe({}, held_by("other"), t0, 2200ms);
   EXPECT_EQ(obs.observed_at, t0) << "a first read dates the record at the read";
   EXPECT_EQ(decide(held_by("other"), obs, t0 + 14s, wall0, "me", {}).action, Action::Wait);
   // Reads every 2 s; the holder renews between our reads at t0+8s and t0+10s: the renewal is
   // dated at the earlier read, the earliest moment it can have happened.
-  obs = observe(obs, held_by("other"), t0 + 8s, 2s);
+  obs = observe(obs, held_by("other"), t0 + 8s, 2200ms);
   EXPECT_EQ(obs.observed_at, t0);
   LeaseRecord renewed = held_by("other");
   renewed.renew_time = "2026-11-21T12:00:09.000000Z";
-  obs = observe(obs, renewed, t0 + 10s, 2s);
+  obs = observe(obs, renewed, t0 + 10s, 2200ms);
   EXPECT_EQ(obs.observed_at, t0 + 8s);
   EXPECT_EQ(decide(renewed, obs, t0 + 22s, wall0, "me", {}).action, Action::Wait);
   // Unchanged reads do not refresh the observation.
-  obs = observe(obs, renewed, t0 + 20s, 2s);
+  obs = observe(obs, renewed, t0 + 20s, 2200ms);
   EXPECT_EQ(obs.observed_at, t0 + 8s);
   EXPECT_EQ(lease_expiry(obs, {}), t0 + 23s);
   const auto d = decide(renewed, obs, t0 + 23s, wall0, "me", {});
@@ -79,17 +79,17 @@ TEST(LeaseDecision, LiveForeignLeaseMeansWaitUntilItStopsChangingForItsDuration)
 
 TEST(LeaseDecision, AStalledReaderDatesAChangeAtMostOneRetryPeriodEarly) {
   // Our previous read was 9 s ago (a stalled process): the change may have happened a moment
-  // ago, so it is dated one retry period before this read, not 9 s back.
-  Observation obs = observe({}, held_by("other"), t0, 2s);
+  // ago, so it is dated one read gap (retry period + jitter) before this read, not 9 s back.
+  Observation obs = observe({}, held_by("other"), t0, 2200ms);
   LeaseRecord renewed = held_by("other");
   renewed.renew_time = "2026-11-21T12:00:09.000000Z";
-  obs = observe(obs, renewed, t0 + 9s, 2s);
-  EXPECT_EQ(obs.observed_at, t0 + 7s);
+  obs = observe(obs, renewed, t0 + 9s, 2200ms);
+  EXPECT_EQ(obs.observed_at, t0 + 6800ms);
   EXPECT_EQ(obs.read_at, t0 + 9s);
 }
 
 TEST(LeaseSchedule, FollowerWakesWhenTheHoldersLeaseRunsOut) {
-  Observation obs = observe({}, held_by("other"), t0, 2s);  // expires at t0+15s
+  Observation obs = observe({}, held_by("other"), t0, 2200ms);  // expires at t0+15s
   // Far from expiry: the next retry tick (+jitter).
   NextAttempt next = next_attempt(false, t0 + 1s, {}, obs, {}, 150ms);
   EXPECT_EQ(next.at, t0 + 3s + 150ms);
@@ -101,7 +101,7 @@ TEST(LeaseSchedule, FollowerWakesWhenTheHoldersLeaseRunsOut) {
   next = next_attempt(false, t0 + 16s, {}, obs, {}, 0ms);
   EXPECT_EQ(next.at, t0 + 18s);
   // A released lease: the retry tick (the attempt itself takes it).
-  const Observation released = observe({}, released_record(held_by("other"), wall0), t0, 2s);
+  const Observation released = observe({}, released_record(held_by("other"), wall0), t0, 2200ms);
   EXPECT_EQ(next_attempt(false, t0, {}, released, {}, 0ms).at, t0 + 2s);
 }
 
@@ -131,7 +131,7 @@ TEST(LeaseDecision, ReleasedLeaseIsTakenImmediately) {
   EXPECT_EQ(released.holder_identity, "");
   EXPECT_EQ(released.lease_duration_seconds, 1);
   EXPECT_EQ(released.lease_transitions, 2);
-  const Observation obs = observe({}, released, t0, 2s);
+  const Observation obs = observe({}, released, t0, 2200ms);
   const auto d = decide(released, obs, t0, wall0, "me", {});
   EXPECT_EQ(d.action, Action::Acquire);
   EXPECT_EQ(d.record.lease_transitions, 3);
@@ -140,7 +140,7 @@ TEST(LeaseDecision, ReleasedLeaseIsTakenImmediately) {
 TEST(LeaseDecision, HolderDurationWinsOverOurs) {
   LeaseRecord short_lease = held_by("other");
   short_lease.lease_duration_seconds = 3;
-  const Observation obs = observe({}, short_lease, t0, 2s);
+  const Observation obs = observe({}, short_lease, t0, 2200ms);
   EXPECT_EQ(decide(short_lease, obs, t0 + 2s, wall0, "me", {}).action, Action::Wait);
   EXPECT_EQ(decide(short_lease, obs, t0 + 3s, wall0, "me", {}).action, Action::Acquire);
 }
@@ -161,7 +161,7 @@ TEST(LeaderElectorOptionsTest, ValidationNamesTheField) {
   EXPECT_THAT([&] { validate(bad); },
               testing::ThrowsMessage<std::invalid_argument>(testing::HasSubstr("renew deadline (10s)")));
   bad = ok;
-  bad.timing.lease_duration = 12s;  // a follower may date a renewal one retry period early
+  bad.timing.lease_duration = 12s;  // a follower may date a renewal one read gap (2.2 s) early
   EXPECT_THAT([&] { validate(bad); },
               testing::ThrowsMessage<std::invalid_argument>(testing::HasSubstr("lease duration (12s)")));
   EXPECT_NE(default_identity(), default_identity());

@@ -32,9 +32,9 @@ void validate(const LeaderElectorOptions& options) {
                                 std::to_string(t.renew_deadline.count()) +
                                 "s): must be greater than three retry periods");
   }
-  // A candidate may date a renewal up to one retry period early (see observe()), so the lease
-  // must outlast the renew deadline by more than that for two leaders never to overlap.
-  if (t.lease_duration <= t.renew_deadline + t.retry_period) {
+  // A candidate may date a renewal up to max_read_gap() early (see observe()), so the lease must
+  // outlast the renew deadline by more than that for two leaders never to overlap.
+  if (t.lease_duration <= t.renew_deadline + max_read_gap(t)) {
     throw std::invalid_argument("leader election lease duration (" +
                                 std::to_string(t.lease_duration.count()) +
                                 "s): must be greater than the renew deadline plus the retry period");
@@ -98,7 +98,8 @@ void LeaderElector::run() {
       lose_leadership("another holder took the lease");
     }
     // A little jitter keeps competing candidates from hitting the server in lockstep.
-    const std::chrono::milliseconds jitter(std::uniform_int_distribution<int>(0, 200)(rng));
+    const std::chrono::milliseconds jitter(
+        std::uniform_int_distribution<int>(0, static_cast<int>(kRetryJitter.count()))(rng));
     const NextAttempt next =
         next_attempt(leading_, Clock::now(), last_renew, observation_, timing, jitter);
     {
@@ -162,7 +163,7 @@ LeaderElector::Attempt LeaderElector::try_acquire_or_renew() {
       return Attempt::Held;
     }
     const LeaseRecord current = lease_record_from(lease);
-    observation_ = observe(observation_, current, now, options_.timing.retry_period);
+    observation_ = observe(observation_, current, now, max_read_gap(options_.timing));
     note_holder(current.holder_identity);
     const Decision d = decide(current, observation_, now, wall, options_.identity, options_.timing);
     if (d.action == Action::Wait) return Attempt::HeldByOther;

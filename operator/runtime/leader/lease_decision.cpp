@@ -5,14 +5,14 @@
 namespace redraft::runtime::leader {
 
 Observation observe(const Observation& previous, const LeaseRecord& current, SteadyTime now,
-                    std::chrono::seconds retry_period) {
+                    std::chrono::milliseconds max_gap) {
   if (previous.record && *previous.record == current) {
     Observation unchanged = previous;
     unchanged.read_at = now;
     return unchanged;
   }
   if (!previous.record) return Observation{current, now, now};
-  return Observation{current, std::max(previous.read_at, now - retry_period), now};
+  return Observation{current, std::max(previous.read_at, now - max_gap), now};
 }
 
 SteadyTime lease_expiry(const Observation& observation, const ElectionTiming& timing) {

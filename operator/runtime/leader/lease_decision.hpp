@@ -7,10 +7,10 @@
 // When a change is seen, the renewal happened some time since our previous read. client-go
 // dates it at the read that saw it (the latest possible moment), so a successor takes over up
 // to one retry period later than needed. We date it at the previous read (the earliest possible
-// moment), but never earlier than one retry period before the read that saw it, so a stalled
-// reader cannot make a fresh renewal look old. That is at most one retry period early, and it
-// stays safe because a leader that cannot renew stops leading after renew_deadline, which
-// validate() keeps below lease_duration - retry_period.
+// moment), but never earlier than max_read_gap() before the read that saw it, so a stalled
+// reader cannot make a fresh renewal look old. That is at most max_read_gap() early, and it
+// stays safe because a leader that cannot renew stops leading at renew_deadline, which
+// validate() keeps below lease_duration - max_read_gap().
 #pragma once
 
 #include <chrono>
@@ -30,6 +30,15 @@ struct ElectionTiming {
   std::chrono::seconds retry_period{2};
 };
 
+// Followers add up to this much random delay to each retry, so competing candidates do not hit
+// the server in lockstep. Their reads are therefore at most retry_period + kRetryJitter apart.
+inline constexpr std::chrono::milliseconds kRetryJitter{200};
+
+// The longest gap between two reads of an on-schedule follower.
+inline std::chrono::milliseconds max_read_gap(const ElectionTiming& timing) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(timing.retry_period) + kRetryJitter;
+}
+
 // What an elector remembers about the lease between attempts.
 struct Observation {
   std::optional<LeaseRecord> record;  // nullopt before the first read
@@ -38,10 +47,10 @@ struct Observation {
 };
 
 // Folds a read made at `now` into the observation: observed_at moves only when the record
-// changed (to the previous read, at most `retry_period` before now; to `now` on a first read), so
-// a holder that stops renewing ages out even though we keep reading its record.
+// changed (to the previous read, at most `max_gap` before now; to `now` on a first read), so a
+// holder that stops renewing ages out even though we keep reading its record.
 Observation observe(const Observation& previous, const LeaseRecord& current, SteadyTime now,
-                    std::chrono::seconds retry_period);
+                    std::chrono::milliseconds max_gap);
 
 enum class Action {
   Acquire,  // take the lease (free, released, or expired): write `record`
