@@ -93,6 +93,9 @@ TEST(LeaderElectionIntegration, CleanShutdownReleasesAndTheOtherTakesOverAtOnce)
   const int leader = wait_for_a_leader(*procs[0], *procs[1]);
   ASSERT_GE(leader, 0);
   const int other = 1 - leader;
+  const std::string names[2] = {"alpha", "beta"};
+  // The follower must have seen the lease held, or taking it over proves nothing about release.
+  ASSERT_TRUE(procs[other]->wait_for_line("SEES " + names[leader], 30s));
 
   procs[leader]->signal(SIGTERM);
   const auto stopped = Clock::now();
@@ -104,7 +107,7 @@ TEST(LeaderElectionIntegration, CleanShutdownReleasesAndTheOtherTakesOverAtOnce)
   std::printf("takeover after clean release: %.1f s\n", takeover);
   // Released ⇒ taken at the follower's next attempt (retry period 2 s + jitter), not after 15 s.
   EXPECT_LE(takeover, 6.0);
-  EXPECT_EQ(holder(client), other == 0 ? "alpha" : "beta");
+  EXPECT_EQ(holder(client), names[other]);
 }
 
 namespace {

@@ -4,11 +4,13 @@
 // SIGINT stops cleanly (releasing the lease) and prints "EXIT". "LEADING" is followed by
 // "LEADING_AT_NS <n>": std::chrono::steady_clock (CLOCK_MONOTONIC, the same clock in every
 // process on the machine) when leadership began, so a test can time a takeover exactly.
+// "SEES <identity>" reports each change of the observed holder.
 #include <signal.h>
 
 #include <chrono>
 #include <cstdio>
 #include <exception>
+#include <string>
 
 #include "operator/runtime/client/config.hpp"
 #include "operator/runtime/leader/leader_elector.hpp"
@@ -35,6 +37,10 @@ int main(int argc, char** argv) {
       const auto now = std::chrono::steady_clock::now().time_since_epoch();
       std::printf("LEADING\nLEADING_AT_NS %lld\n",
                   static_cast<long long>(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()));
+      std::fflush(stdout);
+    };
+    callbacks.on_new_leader = [](const std::string& identity) {
+      std::printf("SEES %s\n", identity.empty() ? "<none>" : identity.c_str());
       std::fflush(stdout);
     };
     callbacks.on_stopped_leading = [] {
