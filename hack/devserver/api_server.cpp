@@ -129,18 +129,30 @@ void ApiServer::shutdown() {
   store_.close_watchers();
 }
 
-bool ApiServer::authorized(const HttpRequest& r) const {
-  if (options_.token.empty()) return true;
-  const std::string expected = "Bearer " + options_.token;
+bool request_authenticated(const std::string& expected_token, bool client_certificate_auth,
+                           const std::string& authorization, const ClientIdentity& peer) {
+  if (expected_token.empty() && !client_certificate_auth) return true;
+  if (client_certificate_auth && peer.authenticated()) return true;
+  if (expected_token.empty()) return false;
+  const std::string expected = "Bearer " + expected_token;
   // Constant-time comparison so the token cannot be guessed byte by byte from timings.
-  return r.authorization.size() == expected.size() &&
-         CRYPTO_memcmp(r.authorization.data(), expected.data(), expected.size()) == 0;
+  return authorization.size() == expected.size() &&
+         CRYPTO_memcmp(authorization.data(), expected.data(), expected.size()) == 0;
+}
+
+bool ApiServer::authorized(const HttpRequest& r, const ClientIdentity& peer) const {
+  return request_authenticated(options_.token, options_.client_certificate_auth, r.authorization, peer);
 }
 
 std::optional<HttpResponse> ApiServer::handle(const HttpRequest& request, ChunkedWriter& writer) {
+  return handle_as(request, ClientIdentity{}, writer);
+}
+
+std::optional<HttpResponse> ApiServer::handle_as(const HttpRequest& request, const ClientIdentity& peer,
+                                                 ChunkedWriter& writer) {
   std::optional<HttpResponse> resp;
   try {
-    resp = route(request, writer);
+    resp = route(request, peer, writer);
   } catch (const ApiError& e) {
     resp = error_response(e);
   } catch (const json::exception& e) {
@@ -151,11 +163,12 @@ std::optional<HttpResponse> ApiServer::handle(const HttpRequest& request, Chunke
   return resp;
 }
 
-std::optional<HttpResponse> ApiServer::route(const HttpRequest& r, ChunkedWriter& writer) {
+std::optional<HttpResponse> ApiServer::route(const HttpRequest& r, const ClientIdentity& peer,
+                                             ChunkedWriter& writer) {
   const auto parts = split_path(r.path);
   if (parts.size() == 1 && (parts[0] == "healthz" || parts[0] == "livez" || parts[0] == "readyz"))
     return HttpResponse{200, "text/plain", "ok", {}};
-  if (!authorized(r)) return error_response(ApiError(401, "Unauthorized", "Unauthorized"));
+  if (!authorized(r, peer)) return error_response(ApiError(401, "Unauthorized", "Unauthorized"));
   if (!parts.empty() && parts[0] == "admin") return admin(r);
 
   const FaultConfig faults = faults_.get();

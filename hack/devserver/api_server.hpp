@@ -1,9 +1,11 @@
 // The Kubernetes REST surface: routing of /api, /apis, discovery, OpenAPI stubs, the resource
-// verbs (incl. watch streams and Table output), bearer-token auth, and the /admin endpoints
+// verbs (incl. watch streams and Table output), bearer-token and client-certificate
+// authentication, and the /admin endpoints
 // for fault injection. Transport-neutral: it implements RequestHandler.
 #pragma once
 
 #include "faults.hpp"
+#include "http_server.hpp"
 #include "http_types.hpp"
 #include "resource_store.hpp"
 
@@ -19,16 +21,27 @@ struct ApiServerOptions {
   std::chrono::milliseconds bookmark_interval{5000};     // BOOKMARK cadence on idle watches
   std::chrono::seconds default_watch_timeout{1800};      // when timeoutSeconds is not given
   std::string token;                                     // non-empty: require Bearer <token>
+  bool client_certificate_auth = false;                  // a verified client certificate authenticates
   std::string server_address = "127.0.0.1:0";           // advertised in GET /api
   bool log_requests = false;
 };
 
-class ApiServer : public RequestHandler {
+// The apiserver's authenticator union, as a pure decision: a request is authenticated by a
+// valid bearer token (when a token is configured) OR a verified client certificate (when
+// client-certificate auth is on); either one suffices, and a wrong token does not spoil a good
+// certificate. With neither configured the server is open (the plain-HTTP default).
+bool request_authenticated(const std::string& expected_token, bool client_certificate_auth,
+                           const std::string& authorization_header, const ClientIdentity& peer);
+
+class ApiServer : public ClientCertificateAwareHandler {
  public:
   explicit ApiServer(ApiServerOptions options);
   ~ApiServer() override;
 
+  // Without a TLS peer: as if no client certificate was presented.
   std::optional<HttpResponse> handle(const HttpRequest& request, ChunkedWriter& writer) override;
+  std::optional<HttpResponse> handle_as(const HttpRequest& request, const ClientIdentity& peer,
+                                        ChunkedWriter& writer) override;
   Faults& faults() { return faults_; }
   ResourceStore& store() { return store_; }
   void set_server_address(std::string address);
@@ -36,14 +49,15 @@ class ApiServer : public RequestHandler {
   void shutdown();
 
  private:
-  std::optional<HttpResponse> route(const HttpRequest& request, ChunkedWriter& writer);
+  std::optional<HttpResponse> route(const HttpRequest& request, const ClientIdentity& peer,
+                                    ChunkedWriter& writer);
   std::optional<HttpResponse> admin(const HttpRequest& request);
   std::optional<HttpResponse> resource_request(const HttpRequest& request, ChunkedWriter& writer,
                                                const std::string& group, const std::string& version,
                                                const std::vector<std::string>& rest);
   void stream_watch(const HttpRequest& request, ChunkedWriter& writer, const ResourceInfo& info,
                     const std::string& ns);
-  bool authorized(const HttpRequest& request) const;
+  bool authorized(const HttpRequest& request, const ClientIdentity& peer) const;
 
   ApiServerOptions options_;
   ResourceStore store_;

@@ -25,6 +25,11 @@ An in-memory Kubernetes-API-compatible server on 127.0.0.1 for local runs and te
   --port N                        listen port (default 0: pick a free one)
   --tls                           serve HTTPS with a self-generated certificate
   --token TOKEN | --token-file F  require "Authorization: Bearer TOKEN"
+  --client-cert-auth              (with --tls) generate a client CA and a client certificate
+                                  (CN redraft-dev, O system:masters); request client
+                                  certificates and accept those the CA verifies; the kubeconfig
+                                  gets the certificate instead of a generated token. With
+                                  --token too, either credential authenticates a request
   --write-kubeconfig PATH         write a kubeconfig for this server (mode 0600)
   --history-size N                watch events kept for replay (default 10000); older => 410
   --bookmark-interval-ms N        BOOKMARK cadence for allowWatchBookmarks (default 5000)
@@ -53,6 +58,7 @@ CliOptions parse_cli(const std::vector<std::string>& args) {
     else if (flag == "--tls") o.tls = true;
     else if (flag == "--token") o.token = value();
     else if (flag == "--token-file") o.token_file = value();
+    else if (flag == "--client-cert-auth") o.client_cert_auth = true;
     else if (flag == "--write-kubeconfig") o.kubeconfig_path = value();
     else if (flag == "--history-size") o.history_size = static_cast<std::size_t>(number(flag, value(), 1, 10000000));
     else if (flag == "--bookmark-interval-ms") o.bookmark_interval_ms = static_cast<int>(number(flag, value(), 10, 3600000));
@@ -64,6 +70,8 @@ CliOptions parse_cli(const std::vector<std::string>& args) {
   }
   if (!o.token.empty() && !o.token_file.empty())
     throw std::invalid_argument("--token and --token-file are mutually exclusive");
+  if (o.client_cert_auth && !o.tls)
+    throw std::invalid_argument("--client-cert-auth needs --tls (client certificates are presented in the TLS handshake)");
   return o;
 }
 

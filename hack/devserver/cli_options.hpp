@@ -12,6 +12,7 @@ struct CliOptions {
   bool tls = false;
   std::string token;
   std::string token_file;
+  bool client_cert_auth = false;  // needs tls
   std::string kubeconfig_path;
   std::size_t history_size = 10000;
   int bookmark_interval_ms = 5000;

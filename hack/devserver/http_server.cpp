@@ -8,6 +8,10 @@
 #include <boost/url/parse.hpp>
 #include <spdlog/spdlog.h>
 
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -42,6 +46,58 @@ HttpRequest convert(const http::request<http::string_body>& req) {
   r.authorization = std::string(req[http::field::authorization]);
   r.body = req.body();
   return r;
+}
+
+std::string name_entry_text(const X509_NAME_ENTRY* entry) {
+  unsigned char* utf8 = nullptr;
+  const int len = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(entry));
+  if (len < 0) return "";
+  std::string out(reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(len));
+  OPENSSL_free(utf8);
+  return out;
+}
+
+// The x509 authenticator's reading of a verified certificate: CN = user, each O = a group.
+ClientIdentity identity_of(const X509* cert) {
+  ClientIdentity id;
+  const X509_NAME* subject = X509_get_subject_name(cert);
+  for (int i = -1; (i = X509_NAME_get_index_by_NID(subject, NID_commonName, i)) >= 0;)
+    id.user = name_entry_text(X509_NAME_get_entry(subject, i));  // the last CN wins
+  for (int i = -1; (i = X509_NAME_get_index_by_NID(subject, NID_organizationName, i)) >= 0;)
+    id.groups.push_back(name_entry_text(X509_NAME_get_entry(subject, i)));
+  return id;
+}
+
+// Authenticated only when the peer presented a certificate AND it chained to the client CA
+// (validity, clientAuth purpose and signatures included). The handshake itself never fails
+// on a bad certificate (see configure_client_certificates), so this is the one decision.
+ClientIdentity verified_peer(SSL* ssl) {
+  const X509* cert = SSL_get0_peer_certificate(ssl);
+  if (cert == nullptr || SSL_get_verify_result(ssl) != X509_V_OK) return {};
+  return identity_of(cert);
+}
+
+void configure_client_certificates(asio::ssl::context& ctx, const std::string& client_ca_pem) {
+  boost::system::error_code ec;
+  ctx.add_certificate_authority(asio::buffer(client_ca_pem), ec);
+  using Cert = std::unique_ptr<X509, decltype([](X509* x) { X509_free(x); })>;
+  using Bio = std::unique_ptr<BIO, decltype([](BIO* b) { BIO_free_all(b); })>;
+  Bio bio(BIO_new_mem_buf(client_ca_pem.data(), static_cast<int>(client_ca_pem.size())));
+  Cert ca(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+  if (ec || !ca) throw std::invalid_argument("client CA: not a valid PEM certificate");
+  SSL_CTX* native = ctx.native_handle();
+  // Advertise the CA in the CertificateRequest, as the apiserver does: Go clients (kubectl)
+  // only send a certificate that chains to one of the advertised names.
+  if (SSL_CTX_add_client_CA(native, ca.get()) != 1) throw std::runtime_error("client CA: cannot advertise it");
+  // Request a certificate but accept the handshake whatever it brings (like Go's
+  // tls.RequestClientCert in the apiserver): a missing or unverifiable certificate makes the
+  // request anonymous, answered 401 unless a bearer token authenticates it. The verification
+  // result is still recorded and read per connection by verified_peer().
+  ctx.set_verify_mode(asio::ssl::verify_peer);
+  ctx.set_verify_callback([](bool, asio::ssl::verify_context&) { return true; });
+  // Verifying peers requires a session id context, or a resumed session fails the handshake.
+  static constexpr unsigned char kSessionContext[] = "redraft-devserver";
+  SSL_CTX_set_session_id_context(native, kSessionContext, sizeof kSessionContext - 1);
 }
 
 template <class Stream>
@@ -90,6 +146,8 @@ class StreamWriter : public ChunkedWriter {
 
 struct HttpServer::Impl {
   RequestHandler& handler;
+  ClientCertificateAwareHandler* cert_handler = nullptr;  // handler, when it implements it
+  bool client_certificates = false;
   asio::io_context ioc;
   tcp::acceptor acceptor{ioc};
   std::optional<asio::ssl::context> ssl;
@@ -99,10 +157,10 @@ struct HttpServer::Impl {
   std::condition_variable drained;
   std::set<int> open_fds;
 
-  explicit Impl(RequestHandler& h) : handler(h) {}
+  explicit Impl(RequestHandler& h) : handler(h), cert_handler(dynamic_cast<ClientCertificateAwareHandler*>(&h)) {}
 
   template <class Stream>
-  void serve(Stream& stream, int fd) {
+  void serve(Stream& stream, int fd, const ClientIdentity& peer) {
     beast::flat_buffer buffer;
     for (;;) {
       http::request_parser<http::string_body> parser;
@@ -114,7 +172,8 @@ struct HttpServer::Impl {
       StreamWriter<Stream> writer(stream, fd, req.version());
       std::optional<HttpResponse> resp;
       try {
-        resp = handler.handle(convert(req), writer);
+        resp = cert_handler ? cert_handler->handle_as(convert(req), peer, writer)
+                            : handler.handle(convert(req), writer);
       } catch (const std::exception& e) {
         spdlog::error("unhandled error serving {} {}: {}", std::string(req.method_string()),
                       std::string(req.target()), e.what());
@@ -166,12 +225,12 @@ struct HttpServer::Impl {
         beast::error_code ec;
         stream.handshake(asio::ssl::stream_base::server, ec);
         if (!ec) {
-          serve(stream, fd);
+          serve(stream, fd, client_certificates ? verified_peer(stream.native_handle()) : ClientIdentity{});
           stream.shutdown(ec);
         }
       } else {
         FdRegistration registered(*this, fd);
-        serve(socket, fd);
+        serve(socket, fd, ClientIdentity{});
         beast::error_code ec;
         socket.shutdown(tcp::socket::shutdown_both, ec);
       }
@@ -181,8 +240,13 @@ struct HttpServer::Impl {
   }
 };
 
-HttpServer::HttpServer(RequestHandler& handler, unsigned short port, const TlsMaterial* tls)
+HttpServer::HttpServer(RequestHandler& handler, unsigned short port, const TlsMaterial* tls,
+                       const std::string& client_ca_pem)
     : impl_(std::make_shared<Impl>(handler)) {
+  if (!client_ca_pem.empty() && !tls)
+    throw std::invalid_argument("client certificate authentication needs TLS");
+  if (!client_ca_pem.empty() && !impl_->cert_handler)
+    throw std::invalid_argument("client certificate authentication needs a ClientCertificateAwareHandler");
   if (tls) {
     impl_->ssl.emplace(asio::ssl::context::tls_server);
     impl_->ssl->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
@@ -190,6 +254,10 @@ HttpServer::HttpServer(RequestHandler& handler, unsigned short port, const TlsMa
                             asio::ssl::context::no_tlsv1_1);
     impl_->ssl->use_certificate_chain(asio::buffer(tls->cert_pem));
     impl_->ssl->use_private_key(asio::buffer(tls->key_pem), asio::ssl::context::pem);
+    if (!client_ca_pem.empty()) {
+      configure_client_certificates(*impl_->ssl, client_ca_pem);
+      impl_->client_certificates = true;
+    }
   }
   const tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), port);
   impl_->acceptor.open(ep.protocol());

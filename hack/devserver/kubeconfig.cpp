@@ -30,6 +30,10 @@ std::string render_kubeconfig(const KubeconfigParams& p) {
   out << YAML::Key << "name" << YAML::Value << "redraft-devserver-admin";
   out << YAML::Key << "user" << YAML::Value << YAML::BeginMap;
   if (!p.token.empty()) out << YAML::Key << "token" << YAML::Value << p.token;
+  if (!p.client_cert_pem.empty()) {
+    out << YAML::Key << "client-certificate-data" << YAML::Value << base64_encode(p.client_cert_pem);
+    out << YAML::Key << "client-key-data" << YAML::Value << base64_encode(p.client_key_pem);
+  }
   out << YAML::EndMap << YAML::EndMap << YAML::EndSeq;
   out << YAML::Key << "contexts" << YAML::Value << YAML::BeginSeq << YAML::BeginMap;
   out << YAML::Key << "name" << YAML::Value << "redraft-devserver";

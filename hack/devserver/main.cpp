@@ -19,6 +19,11 @@ using namespace redraft::devserver;
 
 namespace {
 
+// The identity of the generated client certificate: kind/kubeadm's admin kubeconfig uses the
+// group system:masters the same way (this server enforces no RBAC, so it is informational).
+constexpr const char* kClientCertUser = "redraft-dev";
+constexpr const char* kClientCertGroup = "system:masters";
+
 std::string read_token_file(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw std::invalid_argument("--token-file: cannot read \"" + path + "\"");
@@ -71,7 +76,8 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
 
   try {
-    if (cli.tls && cli.token.empty()) {
+    // With --client-cert-auth the kubeconfig's certificate is the credential: no token.
+    if (cli.tls && !cli.client_cert_auth && cli.token.empty()) {
       cli.token = generate_token();
       if (cli.kubeconfig_path.empty())
         spdlog::warn("--tls without --token: a random token was generated; use --write-kubeconfig to obtain it");
@@ -80,6 +86,7 @@ int main(int argc, char** argv) {
     opts.history_size = cli.history_size;
     opts.bookmark_interval = std::chrono::milliseconds(cli.bookmark_interval_ms);
     opts.token = cli.token;
+    opts.client_certificate_auth = cli.client_cert_auth;
     opts.log_requests = cli.verbose;
     ApiServer api(opts);
     FaultConfig faults;
@@ -89,15 +96,27 @@ int main(int argc, char** argv) {
 
     std::optional<TlsMaterial> tls;
     if (cli.tls) tls = generate_self_signed_certificate();
-    HttpServer http(api, cli.port, tls ? &*tls : nullptr);
+    // The client CA lives only in memory: its key signs the one certificate handed out through
+    // the kubeconfig, so nobody else can mint credentials for this server.
+    std::optional<TlsMaterial> client_ca, client_cert;
+    if (cli.client_cert_auth) {
+      client_ca = generate_client_ca("redraft-devserver-client-ca");
+      client_cert = issue_client_certificate(*client_ca, {kClientCertUser, {kClientCertGroup}});
+      if (cli.kubeconfig_path.empty())
+        spdlog::warn("--client-cert-auth without --write-kubeconfig: nobody can obtain the client certificate");
+    }
+    HttpServer http(api, cli.port, tls ? &*tls : nullptr, client_ca ? client_ca->cert_pem : "");
     const std::string address = "127.0.0.1:" + std::to_string(http.port());
     const std::string url = std::string(cli.tls ? "https://" : "http://") + address;
     api.set_server_address(address);
     if (!cli.kubeconfig_path.empty())
-      write_kubeconfig(cli.kubeconfig_path, {url, tls ? tls->cert_pem : "", cli.token});
+      write_kubeconfig(cli.kubeconfig_path, {url, tls ? tls->cert_pem : "", cli.token,
+                                             client_cert ? client_cert->cert_pem : "",
+                                             client_cert ? client_cert->key_pem : ""});
     http.start();
     std::cout << "listening on " << url << std::endl;
-    spdlog::info("redraft-devserver serving {}{}", url, cli.token.empty() ? "" : " (bearer token required)");
+    spdlog::info("redraft-devserver serving {}{}{}", url, cli.token.empty() ? "" : " (bearer token accepted)",
+                 cli.client_cert_auth ? " (client certificates accepted)" : "");
 
     int sig = 0;
     sigwait(&stop_signals, &sig);

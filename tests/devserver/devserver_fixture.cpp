@@ -221,6 +221,7 @@ DevServer::DevServer(DevServerOptions options) : options_(std::move(options)) {
   std::vector<std::string> args = {binary_path(), "--port", "0", "--write-kubeconfig", kubeconfig_,
                                    "--verbose"};
   if (options_.tls) args.push_back("--tls");
+  if (options_.client_cert_auth) args.push_back("--client-cert-auth");
   if (!options_.token.empty()) {
     // Through a file, so the token never shows up in `ps`.
     const std::string token_file = dir_ + "/token";
@@ -271,6 +272,16 @@ DevServer::DevServer(DevServerOptions options) : options_(std::move(options)) {
     const YAML::Node k = YAML::LoadFile(kubeconfig_);
     options_.token = k["users"][0]["user"]["token"].as<std::string>("");
   }
+  if (options_.client_cert_auth) {
+    const YAML::Node user = YAML::LoadFile(kubeconfig_)["users"][0]["user"];
+    auto decoded = [&](const char* field) {
+      const std::vector<unsigned char> raw = YAML::DecodeBase64(user[field].as<std::string>(""));
+      if (raw.empty()) throw std::runtime_error(std::string("devserver kubeconfig has no ") + field);
+      return std::string(raw.begin(), raw.end());
+    };
+    client_cert_pem_ = decoded("client-certificate-data");
+    client_key_pem_ = decoded("client-key-data");
+  }
 }
 
 DevServer::~DevServer() {
@@ -317,6 +328,10 @@ HttpResult DevServer::request(const std::string& method, const std::string& path
   if (ep.tls) {
     asio::ssl::context ctx(asio::ssl::context::tls_client);
     ctx.set_verify_mode(asio::ssl::verify_none);  // the test only checks behaviour, not the chain
+    if (!client_cert_pem_.empty()) {
+      ctx.use_certificate_chain(asio::buffer(client_cert_pem_));
+      ctx.use_private_key(asio::buffer(client_key_pem_), asio::ssl::context::pem);
+    }
     asio::ssl::stream<tcp::socket> stream(ioc, ctx);
     asio::connect(stream.next_layer(), resolver.resolve("127.0.0.1", ep.port));
     set_socket_timeouts(stream.next_layer().native_handle(), 120);

@@ -26,6 +26,9 @@ struct DevServerOptions {
   bool tls = false;                     // --tls (HTTPS, self-signed; the kubeconfig pins it)
   std::string token;                    // --token: require this bearer token
   std::vector<std::string> extra_args;  // e.g. {"--history-size", "5"}
+  // --client-cert-auth (needs tls): the kubeconfig carries a client certificate, which
+  // request() and the admin helpers present; no token is generated unless `token` is set.
+  bool client_cert_auth = false;
 };
 
 struct HttpResult {
@@ -70,6 +73,9 @@ class DevServer {
   int port() const { return port_; }
   const std::string& kubeconfig_path() const { return kubeconfig_; }
   const std::string& token() const { return options_.token; }
+  // The kubeconfig's client certificate/key (PEM); empty unless client_cert_auth.
+  const std::string& client_cert_pem() const { return client_cert_pem_; }
+  const std::string& client_key_pem() const { return client_key_pem_; }
   const std::string& work_dir() const { return dir_; }  // removed by the destructor
   std::string server_log() const;                        // the server's stderr so far
   bool running() const;
@@ -103,6 +109,7 @@ class DevServer {
   std::string url_;
   int port_ = 0;
   int pid_ = -1;
+  std::string client_cert_pem_, client_key_pem_;
 };
 
 }  // namespace redraft::testing
