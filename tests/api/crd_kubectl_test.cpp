@@ -256,6 +256,75 @@ TEST_F(CrdKubectl, SchemaRejectsBadValuesNamingTheField) {
   EXPECT_THAT(result.err, HasSubstr("spec.branch"));
 }
 
+// examples/workload.yaml with `from` replaced by `to` (exactly once) and a fresh name, as a
+// user would edit a manifest by hand.
+std::string edited_workload(const std::string& name, const std::string& from,
+                            const std::string& to) {
+  std::string text = read_source("examples/workload.yaml");
+  for (const auto& [old_text, new_text] :
+       {std::pair{std::string("name: widgets-q3\n"), "name: " + name + "\n"}, std::pair{from, to}}) {
+    const auto at = text.find(old_text);
+    EXPECT_NE(at, std::string::npos) << "examples/workload.yaml no longer contains: " << old_text;
+    if (at != std::string::npos) text.replace(at, old_text.size(), new_text);
+  }
+  return text;
+}
+
+TEST_F(CrdKubectl, InvalidWorkloadsAreRefusedNamingTheFieldAndNotCreated) {
+  struct Case {
+    std::string name;
+    std::string from;
+    std::string to;
+    std::vector<std::string> expected;  // substrings of kubectl's error
+  };
+  const std::vector<Case> cases = {
+      // (a) wrong types
+      {"bad-type-iterations", "maxReviewIterations: 2\n", "maxReviewIterations: \"three\"\n",
+       {"spec.maxReviewIterations", "must be of type integer"}},
+      {"bad-type-overwrite", "allowOverwrite: true\n", "allowOverwrite: \"yes please\"\n",
+       {"spec.allowOverwrite", "must be of type boolean"}},
+      {"bad-type-issues", "  - 42\n", "  - forty-two\n",
+       {"spec.issues[0]", "must be of type integer"}},
+      // (b) missing required fields, top-level and nested
+      {"missing-coder", "\n  coderAgentRef:\n    name: coder", "",
+       {"spec.coderAgentRef: Required value"}},
+      {"missing-repo-url", "\n    url: https://git.example.com/acme/widgets.git", "",
+       {"spec.repo.url: Required value"}},
+      {"missing-task-prompt",
+       "\n    prompt: Add the changes of this release to CHANGELOG.md under \"Unreleased\".", "",
+       {"spec.tasks[0].prompt: Required value"}},
+      // (c) enum, pattern and range violations
+      {"bad-enum-strategy", "branchStrategy: rebase\n", "branchStrategy: bogus\n",
+       {"spec.branchStrategy: Unsupported value: \"bogus\"",
+        "supported values: \"restore\", \"rebase\", \"reset\""}},
+      {"bad-pattern-base", "baseBranch: main\n", "baseBranch: \"a..b\"\n",
+       {"spec.baseBranch: Invalid value: \"a..b\""}},
+      {"bad-pattern-base-option", "baseBranch: main\n", "baseBranch: \"--upload-pack=x\"\n",
+       {"spec.baseBranch: Invalid value: \"--upload-pack=x\""}},
+      {"bad-pattern-task-name", "  - name: changelog\n", "  - name: Change_Log\n",
+       {"spec.tasks[0].name: Invalid value: \"Change_Log\""}},
+      {"bad-range-parallelism", "parallelism: 2\n", "parallelism: 0\n",
+       {"spec.parallelism: Invalid value: 0", "greater than or equal to 1"}},
+      {"bad-range-iterations", "maxReviewIterations: 2\n", "maxReviewIterations: 51\n",
+       {"spec.maxReviewIterations: Invalid value: 51", "less than or equal to 50"}},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    // kubectl's defaults (--validate=strict): what a user typing `kubectl apply -f` gets.
+    auto result = kubectl({"apply", "-f", "-"}, edited_workload(c.name, c.from, c.to));
+    EXPECT_FALSE(result.ok()) << "accepted: " << result.out;
+    EXPECT_THAT(result.err, HasSubstr("The Workload \"" + c.name + "\" is invalid"));
+    for (const auto& expected : c.expected) EXPECT_THAT(result.err, HasSubstr(expected));
+    auto got = kubectl({"get", "rdwl", c.name, "-o", "name"});
+    EXPECT_FALSE(got.ok()) << c.name << " was created: " << got.out;
+    EXPECT_THAT(got.err, HasSubstr("NotFound"));
+  }
+  // The unedited manifest under one of those names is fine: the edits alone were refused.
+  auto fine = kubectl({"apply", "-f", "-"}, edited_workload("bad-type-iterations", "", ""));
+  EXPECT_TRUE(fine.ok()) << fine.err;
+  EXPECT_TRUE(kubectl({"get", "rdwl", "bad-type-iterations"}).ok());
+}
+
 TEST_F(CrdKubectl, PrinterColumns) {
   ASSERT_TRUE(
       kubectl({"apply", "--validate=false", "-f", source("examples/agent-coder.yaml")}).ok());
