@@ -30,6 +30,8 @@ An in-memory Kubernetes-API-compatible server on 127.0.0.1 for local runs and te
                                   certificates and accept those the CA verifies; the kubeconfig
                                   gets the certificate instead of a generated token. With
                                   --token too, either credential authenticates a request
+  --client-ca-file PATH           (with --client-cert-auth) also trust the CA certificates in
+                                  this PEM bundle, like kube-apiserver --client-ca-file
   --write-kubeconfig PATH         write a kubeconfig for this server (mode 0600)
   --history-size N                watch events kept for replay (default 10000); older => 410
   --bookmark-interval-ms N        BOOKMARK cadence for allowWatchBookmarks (default 5000)
@@ -59,6 +61,7 @@ CliOptions parse_cli(const std::vector<std::string>& args) {
     else if (flag == "--token") o.token = value();
     else if (flag == "--token-file") o.token_file = value();
     else if (flag == "--client-cert-auth") o.client_cert_auth = true;
+    else if (flag == "--client-ca-file") o.client_ca_file = value();
     else if (flag == "--write-kubeconfig") o.kubeconfig_path = value();
     else if (flag == "--history-size") o.history_size = static_cast<std::size_t>(number(flag, value(), 1, 10000000));
     else if (flag == "--bookmark-interval-ms") o.bookmark_interval_ms = static_cast<int>(number(flag, value(), 10, 3600000));
@@ -72,6 +75,8 @@ CliOptions parse_cli(const std::vector<std::string>& args) {
     throw std::invalid_argument("--token and --token-file are mutually exclusive");
   if (o.client_cert_auth && !o.tls)
     throw std::invalid_argument("--client-cert-auth needs --tls (client certificates are presented in the TLS handshake)");
+  if (!o.client_ca_file.empty() && !o.client_cert_auth)
+    throw std::invalid_argument("--client-ca-file needs --client-cert-auth");
   return o;
 }
 

@@ -13,6 +13,7 @@ struct CliOptions {
   std::string token;
   std::string token_file;
   bool client_cert_auth = false;  // needs tls
+  std::string client_ca_file;     // extra trusted client CAs (PEM bundle); needs client_cert_auth
   std::string kubeconfig_path;
   std::size_t history_size = 10000;
   int bookmark_interval_ms = 5000;

@@ -8,6 +8,7 @@
 #include <boost/url/parse.hpp>
 #include <spdlog/spdlog.h>
 
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -48,6 +49,16 @@ HttpRequest convert(const http::request<http::string_body>& req) {
   return r;
 }
 
+template <class T, void (*Free)(T*)>
+using Owned = std::unique_ptr<T, decltype([](T* p) { Free(p); })>;
+using X509Ptr = Owned<X509, X509_free>;
+
+std::size_t count_pem_certificates(const std::string& pem) {
+  std::size_t n = 0;
+  for (std::size_t at = 0; (at = pem.find("-----BEGIN CERTIFICATE-----", at)) != std::string::npos; ++at) ++n;
+  return n;
+}
+
 std::string name_entry_text(const X509_NAME_ENTRY* entry) {
   unsigned char* utf8 = nullptr;
   const int len = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(entry));
@@ -77,18 +88,32 @@ ClientIdentity verified_peer(SSL* ssl) {
   return identity_of(cert);
 }
 
+// Every certificate of a PEM bundle (a --client-ca-file may hold several CAs); throws
+// std::invalid_argument when there is none or one does not parse.
+std::vector<X509Ptr> read_pem_bundle(const std::string& pem) {
+  Owned<BIO, BIO_free_all> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  std::vector<X509Ptr> certs;
+  for (std::size_t i = 0, n = bio ? count_pem_certificates(pem) : 0; i < n; ++i) {
+    X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+    if (!cert) break;
+    certs.push_back(std::move(cert));
+  }
+  ERR_clear_error();
+  if (certs.empty() || certs.size() != count_pem_certificates(pem))
+    throw std::invalid_argument("client CA: not a valid PEM certificate bundle");
+  return certs;
+}
+
 void configure_client_certificates(asio::ssl::context& ctx, const std::string& client_ca_pem) {
-  boost::system::error_code ec;
-  ctx.add_certificate_authority(asio::buffer(client_ca_pem), ec);
-  using Cert = std::unique_ptr<X509, decltype([](X509* x) { X509_free(x); })>;
-  using Bio = std::unique_ptr<BIO, decltype([](BIO* b) { BIO_free_all(b); })>;
-  Bio bio(BIO_new_mem_buf(client_ca_pem.data(), static_cast<int>(client_ca_pem.size())));
-  Cert ca(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr);
-  if (ec || !ca) throw std::invalid_argument("client CA: not a valid PEM certificate");
   SSL_CTX* native = ctx.native_handle();
-  // Advertise the CA in the CertificateRequest, as the apiserver does: Go clients (kubectl)
-  // only send a certificate that chains to one of the advertised names.
-  if (SSL_CTX_add_client_CA(native, ca.get()) != 1) throw std::runtime_error("client CA: cannot advertise it");
+  X509_STORE* store = SSL_CTX_get_cert_store(native);
+  for (const auto& ca : read_pem_bundle(client_ca_pem)) {
+    // Trusted for verifying client certificates only: the server never verifies anything else.
+    // Advertised in the CertificateRequest too, as the apiserver does: Go clients (kubectl)
+    // only send a certificate that chains to one of the advertised names.
+    if (X509_STORE_add_cert(store, ca.get()) != 1 || SSL_CTX_add_client_CA(native, ca.get()) != 1)
+      throw std::runtime_error("client CA: cannot install it");
+  }
   // Request a certificate but accept the handshake whatever it brings (like Go's
   // tls.RequestClientCert in the apiserver): a missing or unverifiable certificate makes the
   // request anonymous, answered 401 unless a bearer token authenticates it. The verification

@@ -24,6 +24,17 @@ namespace {
 constexpr const char* kClientCertUser = "redraft-dev";
 constexpr const char* kClientCertGroup = "system:masters";
 
+// The extra client CAs of --client-ca-file, checked here so the error names the flag.
+std::string read_client_ca_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::invalid_argument("--client-ca-file: cannot read \"" + path + "\"");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  if (ss.str().find("-----BEGIN CERTIFICATE-----") == std::string::npos)
+    throw std::invalid_argument("--client-ca-file: \"" + path + "\" holds no PEM certificate");
+  return ss.str();
+}
+
 std::string read_token_file(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw std::invalid_argument("--token-file: cannot read \"" + path + "\"");
@@ -55,9 +66,11 @@ int main(int argc, char** argv) {
   spdlog::set_default_logger(spdlog::default_logger());
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   CliOptions cli;
+  std::string extra_client_cas;
   try {
     cli = parse_cli(std::vector<std::string>(argv + 1, argv + argc));
     if (!cli.token_file.empty()) cli.token = read_token_file(cli.token_file);
+    if (!cli.client_ca_file.empty()) extra_client_cas = read_client_ca_file(cli.client_ca_file);
   } catch (const std::invalid_argument& e) {
     std::cerr << "redraft-devserver: " << e.what() << "\n" << cli_usage();
     return 2;
@@ -105,7 +118,8 @@ int main(int argc, char** argv) {
       if (cli.kubeconfig_path.empty())
         spdlog::warn("--client-cert-auth without --write-kubeconfig: nobody can obtain the client certificate");
     }
-    HttpServer http(api, cli.port, tls ? &*tls : nullptr, client_ca ? client_ca->cert_pem : "");
+    HttpServer http(api, cli.port, tls ? &*tls : nullptr,
+                    client_ca ? client_ca->cert_pem + "\n" + extra_client_cas : "");
     const std::string address = "127.0.0.1:" + std::to_string(http.port());
     const std::string url = std::string(cli.tls ? "https://" : "http://") + address;
     api.set_server_address(address);

@@ -20,6 +20,7 @@
 #include <openssl/x509v3.h>
 #include <yaml-cpp/yaml.h>
 
+#include <filesystem>
 #include <fstream>
 #include <memory>
 
@@ -166,6 +167,13 @@ TEST(MtlsCli, ClientCertAuthIsAFlagThatNeedsTls) {
     EXPECT_NE(std::string(e.what()).find("--client-cert-auth needs --tls"), std::string::npos) << e.what();
   }
   EXPECT_NE(cli_usage().find("--client-cert-auth"), std::string::npos);
+  EXPECT_EQ(parse_cli({"--tls", "--client-cert-auth", "--client-ca-file", "/x"}).client_ca_file, "/x");
+  try {
+    parse_cli({"--tls", "--client-ca-file", "/x"});
+    FAIL() << "expected invalid_argument";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "--client-ca-file needs --client-cert-auth");
+  }
 }
 
 TEST(MtlsKubeconfig, CarriesTheClientCertificateAndKeyAsData) {
@@ -288,6 +296,68 @@ TEST(MtlsServer, FixtureHelpersPresentTheCertificate) {
   server.fail_next(1, 429, "GET", "/api/v1/namespaces/kube-system");  // /admin over mTLS
   EXPECT_EQ(server.request("GET", "/api/v1/namespaces/kube-system").status, 429);
   EXPECT_EQ(server.request("GET", "/api/v1/namespaces/kube-system").status, 200);
+}
+
+// A private temporary folder, removed with its content.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "redraft-mtls-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::string file(const std::string& name, const std::string& content) const {
+    const std::string path = (path_ / name).string();
+    std::ofstream(path) << content;
+    return path;
+  }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// With --client-ca-file the server trusts CAs the test controls, so the test can mint
+// certificates the real verification must refuse although their CA is trusted.
+TEST(MtlsServer, ClientCaFileAddsTrustedCasAndValidityAndUsageAreChecked) {
+  TempDir dir;
+  const TlsMaterial team_ca = generate_client_ca("team-ca");
+  // A self-signed serverAuth certificate, trusted as an anchor but not usable by a client.
+  const TlsMaterial server_only = generate_self_signed_certificate();
+  DevServerOptions o = cert_only();
+  o.extra_args = {"--client-ca-file", dir.file("cas.pem", team_ca.cert_pem + server_only.cert_pem)};
+  DevServer server(o);
+  auto status_with = [&](const TlsMaterial& cert) {
+    return https_get(server, "/api/v1/namespaces", {"", cert.cert_pem, cert.key_pem}).status;
+  };
+  EXPECT_EQ(status_with(issue_client_certificate(team_ca, {"alice", {"team"}})), 200);
+  EXPECT_EQ(status_with({server.client_cert_pem(), server.client_key_pem()}), 200);  // generated CA too
+  EXPECT_EQ(status_with(issue_client_certificate(team_ca, {"alice", {}, -48h, -24h})), 401);  // expired
+  EXPECT_EQ(status_with(issue_client_certificate(team_ca, {"alice", {}, 24h, 48h})), 401);    // not yet valid
+  EXPECT_EQ(status_with(server_only), 401);                                                // no clientAuth
+  EXPECT_EQ(status_with(issue_client_certificate(generate_client_ca("team-ca"), {"alice", {}})), 401);
+}
+
+TEST(MtlsServer, BadClientCaFileStopsTheServerNamingTheFlag) {
+  TempDir dir;
+  const std::string bin = DevServer::binary_path();
+  auto missing = testing::run_command({bin, "--tls", "--client-cert-auth", "--client-ca-file", "/nonexistent/ca.pem"});
+  EXPECT_EQ(missing.exit_code, 2) << missing.output;
+  EXPECT_NE(missing.output.find("--client-ca-file: cannot read \"/nonexistent/ca.pem\""), std::string::npos)
+      << missing.output;
+  auto empty = testing::run_command({bin, "--tls", "--client-cert-auth", "--client-ca-file", dir.file("x.pem", "junk")});
+  EXPECT_EQ(empty.exit_code, 2) << empty.output;
+  EXPECT_NE(empty.output.find("holds no PEM certificate"), std::string::npos) << empty.output;
+  auto corrupt = testing::run_command(
+      {bin, "--tls", "--client-cert-auth", "--client-ca-file",
+       dir.file("y.pem", "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n")});
+  EXPECT_EQ(corrupt.exit_code, 1) << corrupt.output;
+  EXPECT_NE(corrupt.output.find("not a valid PEM certificate bundle"), std::string::npos) << corrupt.output;
 }
 
 // ---- the real kubectl ------------------------------------------------------------------------

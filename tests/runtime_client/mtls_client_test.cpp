@@ -130,6 +130,28 @@ TEST(MtlsClient, CertificateFromAnotherCaIsUnauthorized) {
   EXPECT_EQ(std::string(error.what()).find("PRIVATE KEY"), std::string::npos) << error.what();
 }
 
+// A CA the test controls (--client-ca-file): its certificates work until they expire.
+TEST(MtlsClient, CertificateOfATrustedCaAuthenticatesUntilItExpires) {
+  test::TempDir dir;
+  const TlsMaterial team_ca = generate_client_ca("team-ca");
+  test::write_file(dir / "team-ca.pem", team_ca.cert_pem);
+  DevServerOptions o = client_cert_only();
+  o.extra_args = {"--client-ca-file", (dir / "team-ca.pem").string()};
+  DevServer server(o);
+  RestConfig config = load_kubeconfig(server.kubeconfig_path());
+  const TlsMaterial alice = issue_client_certificate(team_ca, {"alice", {"team"}});
+  config.client_cert_pem = alice.cert_pem;
+  config.client_key_pem = alice.key_pem;
+  Client client(config);
+  EXPECT_TRUE(lists_default_namespace(client));
+
+  const TlsMaterial expired =
+      issue_client_certificate(team_ca, {"alice", {"team"}, std::chrono::hours(-48), std::chrono::hours(-24)});
+  config.client_cert_pem = expired.cert_pem;
+  config.client_key_pem = expired.key_pem;
+  EXPECT_TRUE(is_unauthorized(api_error_of([&] { Client(config).list(kCm, "default"); })));
+}
+
 // A plugin like the cloud providers' ones: reads PEM files and prints an ExecCredential whose
 // status carries clientCertificateData/clientKeyData (no token). Counts its runs.
 void write_certificate_plugin(const test::TempDir& dir) {
