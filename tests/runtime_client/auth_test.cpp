@@ -2,7 +2,12 @@
 // RFC 3339 parsing, the token bucket.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 #include <chrono>
+#include <future>
+#include <memory>
+#include <thread>
 
 #include "operator/runtime/client/credentials.hpp"
 #include "operator/runtime/client/errors.hpp"
@@ -99,15 +104,25 @@ TEST(RunExecPlugin, RunsTheCommandWithArgsAndEnvironment) {
   EXPECT_EQ(cred.token, "arg1-eu");
 }
 
-TEST(RunExecPlugin, FailuresAreTransportErrorsWithStderrAndHint) {
+TEST(RunExecPlugin, FailuresAreTransportErrorsWithStatusAndHintButNoStderrText) {
   TempDir dir;
-  write_file(dir / "fail.sh", "#!/bin/sh\necho 'login required' >&2\nexit 2\n", true);
+  // A chatty plugin: its stderr would put the token into our logs if it were quoted.
+  write_file(dir / "fail.sh", "#!/bin/sh\necho 'refresh failed for token sk-secret-123' >&2\nexit 2\n",
+             true);
   ExecConfig config;
   config.command = (dir / "fail.sh").string();
   config.install_hint = "see docs";
+  const std::string failed = transport_error([&] { run_exec_plugin(config, "", ""); });
+  EXPECT_EQ(failed, "exec credential plugin \"" + config.command +
+                        "\": exited with status 2 (stderr not shown, 39 bytes: it may contain "
+                        "credentials) (see docs)");
+  EXPECT_EQ(failed.find("sk-secret"), std::string::npos);
+
+  write_file(dir / "quiet.sh", "#!/bin/sh\nexit 5\n", true);
+  config.command = (dir / "quiet.sh").string();
+  config.install_hint.clear();
   EXPECT_EQ(transport_error([&] { run_exec_plugin(config, "", ""); }),
-            "exec credential plugin \"" + config.command +
-                "\": exited with status 2: login required (see docs)");
+            "exec credential plugin \"" + config.command + "\": exited with status 5");
 
   config.command = (dir / "does-not-exist").string();
   config.install_hint.clear();
@@ -127,6 +142,82 @@ TEST(RunExecPlugin, FailuresAreTransportErrorsWithStderrAndHint) {
   std::string garbage = transport_error([&] { run_exec_plugin(config, "", ""); });
   EXPECT_NE(garbage.find("output is not a JSON object"), std::string::npos);
   EXPECT_EQ(garbage.find("secret-tok"), std::string::npos);
+}
+
+// Dead = gone, or a zombie waiting for whoever inherited it (the test cannot reap a grandchild).
+bool process_dead(pid_t pid) {
+  std::string stat = test::read_file("/proc/" + std::to_string(pid) + "/stat");
+  if (stat.empty()) return true;
+  const std::size_t paren = stat.rfind(')');
+  return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] == 'Z';
+}
+
+bool eventually_dead(pid_t pid) {
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (process_dead(pid)) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return false;
+}
+
+pid_t read_pid(const std::filesystem::path& file) {
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::string text = test::read_file(file);
+    if (!text.empty() && text.back() == '\n') return static_cast<pid_t>(std::stol(text));
+    std::this_thread::sleep_for(20ms);
+  }
+  return -1;
+}
+
+TEST(RunExecPlugin, TimeoutKillsThePluginsWholeProcessGroup) {
+  TempDir dir;
+  // The shell's background child inherits our pipes and outlives a SIGKILL of the shell alone.
+  write_file(dir / "stuck.sh",
+             "#!/bin/sh\nsleep 1000 &\necho $! > \"$PIDS/child.tmp\"\n"
+             "mv \"$PIDS/child.tmp\" \"$PIDS/child\"\nwait\n",
+             true);
+  ExecConfig config;
+  config.command = (dir / "stuck.sh").string();
+  config.env = {{"PIDS", dir.path().string()}};
+  config.timeout = 2s;
+  EXPECT_EQ(transport_error([&] { run_exec_plugin(config, "", ""); }),
+            "exec credential plugin \"" + config.command + "\": timed out after 2s");
+  const pid_t child = read_pid(dir / "child");
+  ASSERT_GT(child, 0) << "the plugin never started its child";
+  const bool dead = eventually_dead(child);
+  if (!dead) ::kill(child, SIGKILL);  // leave nothing behind even when failing
+  EXPECT_TRUE(dead) << "the plugin's child " << child << " survived the timeout";
+}
+
+TEST(RunExecPlugin, APluginThatClosesItsOutputAndNeverExitsTimesOut) {
+  TempDir dir;
+  // Both pipes reach EOF at once, but the process lives on: waiting for it must be bounded.
+  write_file(dir / "mute.sh",
+             "#!/bin/sh\necho $$ > \"$PIDS/plugin.tmp\"\nmv \"$PIDS/plugin.tmp\" \"$PIDS/plugin\"\n"
+             "exec sleep 1000 >/dev/null 2>&1\n",
+             true);
+  ExecConfig config;
+  config.command = (dir / "mute.sh").string();
+  config.env = {{"PIDS", dir.path().string()}};
+  config.timeout = 2s;
+  // On a separate thread, so a regression fails the test instead of hanging it.
+  auto result = std::make_shared<std::promise<std::string>>();
+  std::future<std::string> done = result->get_future();
+  std::thread([config, result] {
+    result->set_value(transport_error([&] { run_exec_plugin(config, "", ""); }));
+  }).detach();
+  if (done.wait_for(60s) != std::future_status::ready) {
+    const pid_t plugin = read_pid(dir / "plugin");
+    if (plugin > 0) ::kill(plugin, SIGKILL);  // unblocks the stuck wait so the thread can end
+    done.wait();
+    FAIL() << "run_exec_plugin did not return within 60 s of a 2 s timeout";
+  }
+  EXPECT_EQ(done.get(), "exec credential plugin \"" + config.command + "\": timed out after 2s");
+  const pid_t plugin = read_pid(dir / "plugin");
+  ASSERT_GT(plugin, 0);
+  EXPECT_TRUE(eventually_dead(plugin));
 }
 
 ExecCredential token_credential(const std::string& token,

@@ -77,6 +77,47 @@ TEST(DecodeApiError, NonStatusBodyKeepsAPrintableExcerpt) {
   EXPECT_EQ(decode_api_error(500, std::string(5000, 'x')).message().size(), 200u);
 }
 
+TEST(DecodeApiError, UrlCredentialsEchoedByTheServerAreRedacted) {
+  // A real API server quotes the rejected value, userinfo and all.
+  nlohmann::json status = {
+      {"kind", "Status"},
+      {"code", 422},
+      {"reason", "Invalid"},
+      {"message",
+       "AgenticTask \"t\" is invalid: spec.repo.url: Invalid value: \"https://user:pw@example.com/r\""},
+      {"details",
+       {{"name", "t"},
+        {"causes",
+         {{{"field", "spec.repo.url"},
+           {"message", "Invalid value: \"https://user:pw@example.com/r\": should match"}},
+          {{"field", "spec.mirror"}, {"message", "Invalid value: \"http://tok@m.example/x\""}}}}}}};
+  ApiError e = decode_api_error(422, status.dump());
+  EXPECT_TRUE(is_invalid(e));
+  EXPECT_EQ(e.message(),
+            "AgenticTask \"t\" is invalid: spec.repo.url: Invalid value: \"https://***@example.com/r\"");
+  EXPECT_EQ(std::string(e.what()).find("user:pw"), std::string::npos) << e.what();
+  EXPECT_NE(std::string(e.what()).find("https://***@example.com/r"), std::string::npos) << e.what();
+  const std::string kept = e.status().dump();
+  EXPECT_EQ(kept.find("user:pw"), std::string::npos) << kept;
+  EXPECT_EQ(kept.find("tok@"), std::string::npos) << kept;
+  EXPECT_EQ(e.status()["details"]["causes"][0]["field"], "spec.repo.url");
+  EXPECT_EQ(e.status()["details"]["causes"][1]["message"], "Invalid value: \"http://***@m.example/x\"");
+}
+
+TEST(DecodeApiError, NonStatusBodyIsRedactedBeforeItIsCut) {
+  // The URL straddles the 200-character excerpt: cutting first would keep "user:passw".
+  const std::string body = std::string(180, '.') + " https://user:password@h/x";
+  ApiError e = decode_api_error(502, body);
+  EXPECT_EQ(e.message().find("user"), std::string::npos) << e.message();
+  EXPECT_EQ(e.message(), std::string(180, '.') + " https://***@h/x");
+}
+
+TEST(ApiErrorConstructor, RedactsMessageAndReason) {
+  ApiError e(500, "InternalError", "cannot fetch https://u:secret@h/r");
+  EXPECT_EQ(e.message(), "cannot fetch https://***@h/r");
+  EXPECT_STREQ(e.what(), "kubernetes API error 500 InternalError: cannot fetch https://***@h/r");
+}
+
 TEST(DecodeApiError, ReasonTableForBareCodes) {
   EXPECT_EQ(reason_for_http_code(401), "Unauthorized");
   EXPECT_EQ(reason_for_http_code(422), "Invalid");

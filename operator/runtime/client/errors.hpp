@@ -5,6 +5,9 @@
 //              when there is one; otherwise the reason is derived from the HTTP code).
 // TransportError — no usable answer: connection refused, TLS failure, timeout, stream cut,
 //              credential plugin failure. Messages never contain tokens or key material.
+//
+// Whatever the server sends is passed through redact_url_credentials() before it is kept:
+// servers quote rejected values in their messages, and those values may be URLs with a token.
 #pragma once
 
 #include <exception>
@@ -14,6 +17,8 @@
 #include <utility>
 
 #include <nlohmann/json.hpp>
+
+#include "operator/runtime/client/redact.hpp"
 
 namespace redraft::runtime {
 
@@ -66,12 +71,11 @@ inline std::string reason_for_http_code(int code) {
 
 class ApiError : public std::runtime_error {
  public:
+  // `reason` and `message` are redacted here, so no construction path can skip it; `status` is
+  // the caller's (decode_api_error redacts it).
   ApiError(int code, std::string reason, std::string message, nlohmann::json status = nullptr)
-      : std::runtime_error(compose(code, reason, message)),
-        code_(code),
-        reason_(std::move(reason)),
-        message_(std::move(message)),
-        status_(std::move(status)) {}
+      : ApiError(code, redact_url_credentials(reason), redact_url_credentials(message),
+                 std::move(status), Redacted{}) {}
 
   // HTTP status code (404, 409, 410, 422, ...).
   int code() const noexcept { return code_; }
@@ -84,6 +88,14 @@ class ApiError : public std::runtime_error {
   const nlohmann::json& status() const noexcept { return status_; }
 
  private:
+  struct Redacted {};
+  ApiError(int code, std::string reason, std::string message, nlohmann::json status, Redacted)
+      : std::runtime_error(compose(code, reason, message)),
+        code_(code),
+        reason_(std::move(reason)),
+        message_(std::move(message)),
+        status_(std::move(status)) {}
+
   static std::string compose(int code, const std::string& reason, const std::string& message) {
     std::string text = "kubernetes API error " + std::to_string(code) + " " + reason;
     if (!message.empty()) text += ": " + message;
@@ -101,12 +113,25 @@ class TransportError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+namespace detail {
+// Every string in a Status document (message, details.causes[].message, ...) with URL
+// credentials masked: callers log status() too.
+inline void redact_strings(nlohmann::json& value) {
+  if (value.is_string()) {
+    value = redact_url_credentials(value.get_ref<const std::string&>());
+  } else if (value.is_structured()) {
+    for (auto& child : value) redact_strings(child);
+  }
+}
+}  // namespace detail
+
 // Decodes an error response. `body` may be a metav1.Status (kind: Status) or anything else
 // (HTML from a proxy, empty); the result always has a code, a reason and a message. Pure.
 inline ApiError decode_api_error(int http_code, std::string_view body) {
   nlohmann::json status = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (status.is_object() && status.value("kind", "") == "Status") {
     int code = http_code;
+    detail::redact_strings(status);
     if (auto it = status.find("code"); it != status.end() && it->is_number_integer()) {
       code = it->get<int>();
     }
@@ -122,8 +147,10 @@ inline ApiError decode_api_error(int http_code, std::string_view body) {
     return ApiError(code, std::move(reason), std::move(message), std::move(status));
   }
   // Not a Status: keep a short, printable excerpt so proxies' error pages are diagnosable.
+  // Redacted before it is cut, so a URL cut short cannot keep half a password.
+  const std::string redacted = redact_url_credentials(body);
   std::string excerpt;
-  for (char c : body.substr(0, 200)) {
+  for (char c : std::string_view(redacted).substr(0, 200)) {
     excerpt += (static_cast<unsigned char>(c) < 0x20 && c != '\t') ? ' ' : c;
   }
   return ApiError(http_code, reason_for_http_code(http_code), std::move(excerpt));

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -30,11 +31,45 @@ std::string plugin_error(const ExecConfig& config, const std::string& what) {
   return text;
 }
 
-// First line of the plugin's stderr, bounded: enough to diagnose, little room for secrets.
-std::string first_line(const std::string& text) {
-  std::string line = text.substr(0, text.find('\n'));
-  if (line.size() > 200) line.resize(200);
-  return line;
+// Why a failing plugin's stderr is never quoted: plugins print whatever their identity provider
+// said, and that can be a token, a refresh token or a device code in any shape. Redaction only
+// catches shapes we know (URL userinfo), and these messages reach the reflector's logs, so the
+// error keeps what is safe and still diagnostic — the command, its exit status, and how much it
+// wrote to stderr — and the operator runs the command by hand to read the rest.
+std::string stderr_note(std::size_t bytes) {
+  if (bytes == 0) return "";
+  return " (stderr not shown, " + std::to_string(bytes) + " bytes: it may contain credentials)";
+}
+
+// The plugin runs in its own process group (see run_exec_plugin); killing the group also ends
+// what a shell plugin started. Called only while `pid` is unreaped, so the group id cannot have
+// been reused. SIGKILL cannot be caught, so the blocking wait that follows ends.
+void kill_and_reap(pid_t pid, int* status) {
+  ::kill(-pid, SIGKILL);
+  ::kill(pid, SIGKILL);
+  while (::waitpid(pid, status, 0) < 0 && errno == EINTR) {
+  }
+}
+
+// Waits for `pid` to exit until `deadline`; false if it is still running then. A plugin can
+// close its stdout and stderr and keep running, so a blocking wait could hang forever.
+bool wait_until(pid_t pid, std::chrono::steady_clock::time_point deadline, int* status) {
+  for (;;) {
+    const pid_t done = ::waitpid(pid, status, WNOHANG);
+    if (done == pid) return true;
+    if (done < 0 && errno == ECHILD) {
+      // SIGCHLD ignored by the host program: the kernel reaped it and the status is lost;
+      // judge the plugin by its output alone.
+      *status = 0;
+      return true;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) return false;
+    const auto nap = std::min<std::chrono::steady_clock::duration>(deadline - now,
+                                                                  std::chrono::milliseconds(10));
+    ::poll(nullptr, 0, static_cast<int>(
+                           std::chrono::ceil<std::chrono::milliseconds>(nap).count()));
+  }
 }
 
 class Pipe {
@@ -195,27 +230,37 @@ ExecCredential run_exec_plugin(const ExecConfig& config, const std::string& serv
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, out.write_end(), 1);
   posix_spawn_file_actions_adddup2(&actions, err.write_end(), 2);
+  // Its own process group, so a timeout or failure can kill everything the plugin started
+  // (a shell script's children would otherwise keep running, holding our pipes open).
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attr, 0);
   pid_t pid = 0;
-  int rc = ::posix_spawnp(&pid, config.command.c_str(), &actions, nullptr, argv.data(), envp.data());
+  int rc = ::posix_spawnp(&pid, config.command.c_str(), &actions, &attr, argv.data(), envp.data());
+  posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) throw TransportError(plugin_error(config, std::string("cannot start: ") + std::strerror(rc)));
   out.close_write();
   err.close_write();
 
-  std::string stdout_text, stderr_text;
-  auto deadline = std::chrono::steady_clock::now() + config.timeout;
-  bool out_open = true, err_open = true, timed_out = false;
-  while (out_open || err_open) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      timed_out = true;
-      break;
-    }
+  // Every way out of here reaps the plugin: it exits on its own before the deadline, or its
+  // process group is killed first (timeout, or a poll() failure we cannot read past).
+  std::string stdout_text;
+  std::size_t stderr_bytes = 0;
+  const auto deadline = std::chrono::steady_clock::now() + config.timeout;
+  bool out_open = true, err_open = true;
+  std::string failure;  // why reading stopped early
+  while ((out_open || err_open) && failure.empty()) {
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
     pollfd fds[2] = {{out_open ? out.read_end() : -1, POLLIN, 0},
                      {err_open ? err.read_end() : -1, POLLIN, 0}};
     int n = ::poll(fds, 2, static_cast<int>(std::min<long long>(left.count(), 1000)));
-    if (n < 0 && errno != EINTR) break;
+    if (n < 0) {
+      if (errno != EINTR) failure = std::string("reading its output failed: ") + std::strerror(errno);
+      continue;
+    }
     char buf[4096];
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || fds[i].revents == 0) continue;
@@ -224,23 +269,27 @@ ExecCredential run_exec_plugin(const ExecConfig& config, const std::string& serv
         (i == 0 ? out_open : err_open) = false;
         continue;
       }
-      std::string& sink = i == 0 ? stdout_text : stderr_text;
-      if (sink.size() < kMaxOutput) sink.append(buf, static_cast<std::size_t>(got));
+      if (i == 1) {
+        stderr_bytes += static_cast<std::size_t>(got);
+      } else if (stdout_text.size() < kMaxOutput) {
+        stdout_text.append(buf, static_cast<std::size_t>(got));
+      }
     }
   }
-  if (timed_out) ::kill(pid, SIGKILL);
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (timed_out) {
-    throw TransportError(plugin_error(config, "timed out after " +
-                                                  std::to_string(config.timeout.count()) + "s"));
+  const bool exited = failure.empty() && wait_until(pid, deadline, &status);
+  if (!exited) {
+    kill_and_reap(pid, &status);
+    if (failure.empty()) {
+      throw TransportError(plugin_error(config, "timed out after " +
+                                                    std::to_string(config.timeout.count()) + "s"));
+    }
+    throw TransportError(plugin_error(config, failure));
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     std::string how = WIFEXITED(status) ? "exited with status " + std::to_string(WEXITSTATUS(status))
                                         : "killed by signal " + std::to_string(WTERMSIG(status));
-    std::string detail = first_line(stderr_text);
-    throw TransportError(plugin_error(config, how + (detail.empty() ? "" : ": " + detail)));
+    throw TransportError(plugin_error(config, how + stderr_note(stderr_bytes)));
   }
   try {
     return parse_exec_credential(stdout_text, api_version);

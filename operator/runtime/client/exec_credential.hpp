@@ -28,8 +28,9 @@ ExecCredential parse_exec_credential(std::string_view output, std::string_view e
 std::chrono::system_clock::time_point parse_rfc3339(std::string_view text);
 
 // Runs the plugin (PATH lookup, the process environment plus config.env, KUBERNETES_EXEC_INFO,
-// stdin from /dev/null, killed after config.timeout). `server` is reported in the cluster info
-// when provide_cluster_info is set. Throws TransportError.
+// stdin from /dev/null, in its own process group, which is killed when the plugin has not exited
+// by config.timeout). `server` is reported in the cluster info when provide_cluster_info is set.
+// Throws TransportError naming the command and its exit status, never its stderr text.
 ExecCredential run_exec_plugin(const ExecConfig& config, const std::string& server,
                                const std::string& ca_pem);
 

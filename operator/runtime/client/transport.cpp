@@ -316,10 +316,25 @@ class StreamImpl final : public HttpTransport::Stream {
 
 }  // namespace
 
+std::string shown_server_url(std::string_view server) {
+  // An unparseable URL has no reliable structure (a password may hold spaces or '/'), so
+  // everything between the scheme and the LAST '@' counts as userinfo, not just what
+  // redact_url_credentials() would recognise in prose.
+  const std::size_t at = server.rfind('@');
+  if (at == std::string_view::npos) return std::string(server);
+  const std::size_t sep = server.find("://");
+  const std::size_t keep = sep != std::string_view::npos && sep < at ? sep + 3 : 0;
+  return std::string(server.substr(0, keep)) + "***" + std::string(server.substr(at));
+}
+
 Endpoint parse_server_url(std::string_view server) {
   if (server.empty()) throw ConfigError("server: must not be empty");
   auto parsed = boost::urls::parse_absolute_uri(server);
-  if (!parsed) throw ConfigError("server: not an absolute URL: \"" + std::string(server) + "\"");
+  // Without "//" there is no host, and what looks like a scheme may be a user name
+  // ("user:secret@host" parses as scheme "user"), so it is not quoted as a scheme.
+  if (!parsed || !parsed->has_authority()) {
+    throw ConfigError("server: not an absolute URL: \"" + shown_server_url(server) + "\"");
+  }
   const auto& url = *parsed;
   Endpoint endpoint;
   std::string scheme(url.scheme());

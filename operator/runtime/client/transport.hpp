@@ -25,8 +25,13 @@ struct Endpoint {
   std::string authority;  // host[:port] as written in the URL, for the Host header and metrics
 };
 
-// Parses RestConfig::server. Throws ConfigError naming "server" for anything unusable.
+// Parses RestConfig::server. Throws ConfigError naming "server" for anything unusable; the
+// message quotes the URL only as shown_server_url() renders it.
 Endpoint parse_server_url(std::string_view server);
+
+// `server` for an error message: anything between "scheme://" (or the start) and the last '@'
+// becomes "***" ("https://u:secret@bad host" → "https://***@bad host"). Pure.
+std::string shown_server_url(std::string_view server);
 
 struct TlsSettings {
   std::string ca_pem;  // empty ⇒ system trust store
