@@ -1,9 +1,9 @@
 // Graceful shutdown of an operator-shaped process (tests/runtime_client/
 // shutdown_operator_helper.cpp: ShutdownSignal + ShutdownSequence, a real LeaderElector, an
 // Informer feeding a Controller with a slow reconciler) against a real devserver:
-//  - SIGTERM lets the running reconcile finish, starts no queued one, then releases the Lease on
-//    the server, and the process exits 0 within a few seconds, in the order
-//    queues stopped -> workers drained -> lease released;
+//  - SIGTERM lets the running reconcile finish, starts no queued or newly arriving one, then
+//    releases the Lease on the server, and the process exits 0 within a few seconds, in the
+//    order queues stopped -> workers drained -> lease released;
 //  - a second signal while draining exits at once with 128+signal, leaving the lease to expire;
 //  - a process that does not lead never releases someone else's lease.
 #include <gmock/gmock.h>
@@ -117,6 +117,9 @@ TEST(GracefulShutdown, SigtermFinishesTheRunningReconcileDropsQueuedKeysAndRelea
 
   const auto signalled = Clock::now();
   op->signal(SIGTERM);
+  // New work arriving while the process drains is not picked up either.
+  ASSERT_TRUE(op->wait_for_line("queues stopped", 30s)) << joined(op->lines());
+  create_input(client, "gamma");
   const int code = op->wait_exit(60s);
   const double seconds = std::chrono::duration<double>(Clock::now() - signalled).count();
   const auto lines = op->lines();
@@ -147,6 +150,8 @@ TEST(GracefulShutdown, SigtermFinishesTheRunningReconcileDropsQueuedKeysAndRelea
   const auto result = find_config_map(client, running.substr(8) + "-result");
   ASSERT_TRUE(result.has_value()) << "the in-flight reconcile did not complete its work";
   EXPECT_FALSE(find_config_map(client, queued.substr(8) + "-result").has_value());
+  EXPECT_FALSE(find_config_map(client, "gamma-result").has_value());
+  EXPECT_EQ(index_of(lines, "enqueued default/gamma"), -1) << joined(lines);
   const nlohmann::json released = lease(client);
   EXPECT_EQ(leader::lease_record_from(released).holder_identity, "");
   EXPECT_GT(resource_version(released), resource_version(*result))
