@@ -1,7 +1,8 @@
 // The Kubernetes REST surface: routing of /api, /apis, discovery, OpenAPI stubs, the resource
 // verbs (incl. watch streams and Table output), bearer-token and client-certificate
-// authentication, and the /admin endpoints for fault injection. Transport-neutral: it implements RequestHandler (and receives the TLS
-// client identity through ClientCertificateAwareHandler, which carries no Beast/OpenSSL type).
+// authentication, and the /admin endpoints for fault injection. Transport-neutral: it
+// implements RequestHandler, and receives the TLS client identity through
+// ClientCertificateAwareHandler (which carries no Beast/OpenSSL type).
 #pragma once
 
 #include "faults.hpp"
