@@ -14,7 +14,24 @@ namespace redraft::runtime::leader {
 
 namespace {
 using Clock = std::chrono::steady_clock;
+
+// Callbacks are the application's code, run on the election thread. An exception escaping one
+// would end that thread through std::terminate (and with it the process), or — from
+// on_new_leader, called inside an attempt — turn a won election into a failed attempt. It is
+// logged and the election goes on; what the callback failed to do is its owner's business.
+template <class Callback, class... Args>
+void invoke_callback(const char* name, const std::string& identity, const Callback& callback,
+                     const Args&... args) {
+  if (!callback) return;
+  try {
+    callback(args...);
+  } catch (const std::exception& e) {
+    spdlog::error("leader election: {}: {} callback threw: {}", identity, name, e.what());
+  } catch (...) {
+    spdlog::error("leader election: {}: {} callback threw a non-standard exception", identity, name);
+  }
 }
+}  // namespace
 
 void validate(const LeaderElectorOptions& options) {
   if (options.lease_name.empty()) throw std::invalid_argument("leader election lease name: Required value");
@@ -111,7 +128,7 @@ void LeaderElector::run() {
   if (leading_) {
     if (options_.release_on_stop) release();
     leading_ = false;
-    if (callbacks_.on_stopped_leading) callbacks_.on_stopped_leading();
+    invoke_callback("on_stopped_leading", options_.identity, callbacks_.on_stopped_leading);
   }
 }
 
@@ -119,14 +136,14 @@ void LeaderElector::become_leader() {
   leading_ = true;
   spdlog::info("leader election: {} acquired lease {}/{}", options_.identity,
                options_.lease_namespace, options_.lease_name);
-  if (callbacks_.on_started_leading) callbacks_.on_started_leading();
+  invoke_callback("on_started_leading", options_.identity, callbacks_.on_started_leading);
 }
 
 void LeaderElector::lose_leadership(const char* why) {
   leading_ = false;
   spdlog::warn("leader election: {} lost lease {}/{}: {}", options_.identity,
                options_.lease_namespace, options_.lease_name, why);
-  if (callbacks_.on_stopped_leading) callbacks_.on_stopped_leading();
+  invoke_callback("on_stopped_leading", options_.identity, callbacks_.on_stopped_leading);
 }
 
 void LeaderElector::note_holder(const std::string& holder) {
@@ -138,7 +155,7 @@ void LeaderElector::note_holder(const std::string& holder) {
       changed = true;
     }
   }
-  if (changed && callbacks_.on_new_leader) callbacks_.on_new_leader(holder);
+  if (changed) invoke_callback("on_new_leader", options_.identity, callbacks_.on_new_leader, holder);
 }
 
 LeaderElector::Attempt LeaderElector::try_acquire_or_renew() {
