@@ -21,3 +21,22 @@ if(EXISTS ${PROJECT_SOURCE_DIR}/tests/devserver/devserver_fixture.hpp)
     REDRAFT_LEADER_HELPER="$<TARGET_FILE:runtime_cache_leader_helper>")
   add_dependencies(runtime_cache_integration_test runtime_cache_leader_helper)
 endif()
+
+# The informer wired into the probe server and metrics, read over HTTP (uses the runtime-core
+# tests' HTTP client and strict exposition parser).
+if(EXISTS ${PROJECT_SOURCE_DIR}/tests/devserver/devserver_fixture.hpp
+   AND EXISTS ${PROJECT_SOURCE_DIR}/tests/runtime_core/http_get.cpp)
+  redraft_add_test(runtime_cache_wiring_test
+    SOURCES cache_wiring_test.cpp ${PROJECT_SOURCE_DIR}/tests/runtime_core/http_get.cpp
+    LIBS redraft_runtime_client redraft_devserver_fixture runtime_core_test_support redraft_deps
+    TIMEOUT 180 LABELS integration)
+  target_include_directories(runtime_cache_wiring_test PRIVATE ${PROJECT_SOURCE_DIR}/tests/runtime_core)
+endif()
+
+# The reflector's list/watch settings and failure handling against a devserver.
+if(EXISTS ${PROJECT_SOURCE_DIR}/tests/devserver/devserver_fixture.hpp)
+  redraft_add_test(runtime_cache_reflector_test
+    SOURCES cache_reflector_test.cpp
+    LIBS redraft_runtime_client redraft_devserver_fixture redraft_deps
+    TIMEOUT 240 LABELS integration)
+endif()

@@ -5,11 +5,16 @@
 #include <nlohmann/json.hpp>
 
 #include "operator/runtime/cache/backoff.hpp"
+#include "operator/runtime/cache/observability.hpp"
 #include "operator/runtime/cache/object_key.hpp"
 #include "operator/runtime/cache/owner_mapping.hpp"
 #include "operator/runtime/cache/reflector.hpp"
 #include "operator/runtime/cache/store.hpp"
 #include "operator/runtime/cache/transform.hpp"
+#include "operator/runtime/client/request.hpp"
+#include "operator/runtime/health/probes.hpp"
+#include "operator/runtime/metrics/exposition.hpp"
+#include "operator/runtime/metrics/registry.hpp"
 
 using namespace redraft::runtime::cache;
 using nlohmann::json;
@@ -194,4 +199,83 @@ TEST(Transform, StripsManagedFieldsAndLastAppliedOnly) {
   json only = {{"metadata", {{"annotations", {{kLastAppliedAnnotation, "{}"}}}}}};
   strip_bookkeeping(only);
   EXPECT_FALSE(only["metadata"].contains("annotations"));
+}
+
+// ---- the requests the reflector sends, and its relist decision (pure) ----
+
+TEST(ReflectorRequests, ListPagesCarryTheSelectorsThePageSizeAndTheContinueToken) {
+  ReflectorOptions o;
+  o.type = redraft::runtime::resources::kConfigMaps;
+  o.label_selector = "app=x";
+  o.field_selector = "metadata.name=y";
+  const auto first = list_page_options(o, "");
+  EXPECT_EQ(first.limit, 500);  // client-go's page size
+  EXPECT_EQ(first.continue_token, "");
+  EXPECT_EQ(first.label_selector, "app=x");
+  EXPECT_EQ(first.field_selector, "metadata.name=y");
+  EXPECT_FALSE(first.watch);
+  o.page_size = 3;
+  const auto next = list_page_options(o, "tok");
+  EXPECT_EQ(next.limit, 3);
+  EXPECT_EQ(redraft::runtime::build_list(o.type, "default", next).target,
+            "/api/v1/namespaces/default/configmaps?labelSelector=app%3Dx&fieldSelector=metadata.name%3Dy"
+            "&continue=tok&limit=3");
+  o.page_size = 0;  // no paging: one request, no limit parameter (which the server would refuse)
+  EXPECT_FALSE(list_page_options(o, "").limit.has_value());
+}
+
+TEST(ReflectorRequests, WatchesAskForBookmarksAndARandomTimeoutOfFiveToTenMinutes) {
+  ReflectorOptions o;
+  o.type = redraft::runtime::resources::kConfigMaps;
+  o.label_selector = "app=x";
+  const auto w = watch_options(o, "42", 0.5);
+  EXPECT_TRUE(w.allow_watch_bookmarks);
+  EXPECT_EQ(w.resource_version, "42");
+  EXPECT_EQ(w.timeout_seconds, 450);
+  EXPECT_EQ(w.label_selector, "app=x");
+  EXPECT_FALSE(w.limit.has_value());
+  EXPECT_EQ(redraft::runtime::build_watch(o.type, "default", w).target,
+            "/api/v1/namespaces/default/configmaps?labelSelector=app%3Dx&resourceVersion=42"
+            "&timeoutSeconds=450&allowWatchBookmarks=true&watch=true");
+  for (double u : {0.0, 0.25, 0.999999, 1.0, -1.0}) {
+    const auto t = watch_options(o, "1", u).timeout_seconds.value();
+    EXPECT_GE(t, 300) << u;
+    EXPECT_LT(t, 600) << u;
+  }
+  o.min_watch_timeout = std::chrono::seconds(2);
+  EXPECT_EQ(watch_options(o, "1", 0.0).timeout_seconds, 2);
+}
+
+TEST(ReflectorRequests, OnlyARepeated410BacksOffBeforeRelisting) {
+  EXPECT_FALSE(relist_needs_backoff(1));  // a watch fell behind: relist at once, like client-go
+  EXPECT_TRUE(relist_needs_backoff(2));   // 410 again right after relisting
+  EXPECT_TRUE(relist_needs_backoff(50));
+}
+
+TEST(CacheObservability, ResourceLabelsAndCheckNames) {
+  ReflectorOptions o;
+  o.type = redraft::runtime::resources::kAgenticTasks;
+  EXPECT_EQ(cache_resource_label(o.type), "agentictasks.redraft.dev");
+  EXPECT_EQ(cache_resource_label(redraft::runtime::resources::kPods), "pods");
+  EXPECT_EQ(sync_check_name(o), "informer-agentictasks.redraft.dev");
+  o.namespace_ = "team-a";
+  EXPECT_EQ(sync_check_name(o), "informer-agentictasks.redraft.dev-ns-team-a");
+  // The names are valid readiness check names.
+  redraft::runtime::health::CheckSet checks;
+  EXPECT_NO_THROW(checks.add(sync_check_name(o), [] { return true; }));
+}
+
+TEST(CacheObservability, ReportCacheSizeSetsTheGaugeAndKeepsAnExistingObserver) {
+  redraft::runtime::metrics::Registry registry;
+  InformerOptions o;
+  o.type = redraft::runtime::resources::kAgenticTasks;
+  std::size_t seen = 0;
+  o.size_observer = [&](std::size_t n) { seen = n; };
+  report_cache_size(o, registry);
+  // The series exists before the first list.
+  EXPECT_THAT(redraft::runtime::metrics::render_text(registry),
+              testing::HasSubstr("redraft_cache_objects{resource=\"agentictasks.redraft.dev\"} 0\n"));
+  o.size_observer(7);
+  EXPECT_EQ(seen, 7u);
+  EXPECT_EQ(redraft::runtime::metrics::cache_objects_gauge(registry, "agentictasks.redraft.dev").value(), 7);
 }

@@ -9,7 +9,7 @@
 //   auto task = tasks.store().get("ns", "name");   // shared_ptr<const api::AgenticTask>
 //
 // Handlers run on the reflector thread, outside the store lock, in event order; they should
-// be quick (enqueue a key). An exception from a handler is logged and swallowed. An object
+// be quick (enqueue a key). An exception from a handler (of any type) is logged and swallowed. An object
 // that fails to decode is logged and skipped (the cache keeps its previous state for it).
 #pragma once
 
@@ -164,6 +164,12 @@ class Informer : private ReflectorSink {
       spdlog::error("informer {}: skipping {}: cannot decode: {}", type_name(),
                     key_of(object).str(), e.what());
       return nullptr;
+    } catch (...) {
+      // A transform (user code) may throw anything; an escaping exception would end the
+      // reflector thread and with it the process.
+      spdlog::error("informer {}: skipping {}: cannot decode: unknown exception", type_name(),
+                    key_of(object).str());
+      return nullptr;
     }
   }
 
@@ -193,6 +199,8 @@ class Informer : private ReflectorSink {
       f();
     } catch (const std::exception& e) {
       spdlog::error("informer {}: {} handler threw: {}", type_name(), what, e.what());
+    } catch (...) {
+      spdlog::error("informer {}: {} handler threw a non-standard exception", type_name(), what);
     }
   }
 

@@ -14,7 +14,10 @@ using Clock = std::chrono::steady_clock;
 // that keeps closing streams at once is not hammered in a tight loop.
 constexpr auto kMinHealthyWatch = std::chrono::seconds(1);
 
-struct GoneSignal {};  // thrown by list() paging when the continue token expired mid-list
+// Thrown by list() when the continue token expired mid-list and by watch() on a 410: relist.
+struct GoneSignal {
+  bool after_progress = false;  // the watch delivered events before the 410
+};
 
 std::string rv_of(const nlohmann::json& object) {
   const auto meta = object.find("metadata");
@@ -28,6 +31,28 @@ std::int64_t watch_timeout_seconds(std::chrono::seconds min_timeout, double u) {
   const double clamped = u < 0 ? 0 : (u >= 1 ? 0.999999 : u);
   return static_cast<std::int64_t>(static_cast<double>(min_timeout.count()) * (1.0 + clamped));
 }
+
+ListOptions list_page_options(const ReflectorOptions& options, const std::string& continue_token) {
+  ListOptions out;
+  out.label_selector = options.label_selector;
+  out.field_selector = options.field_selector;
+  if (options.page_size > 0) out.limit = options.page_size;
+  out.continue_token = continue_token;
+  return out;
+}
+
+ListOptions watch_options(const ReflectorOptions& options, const std::string& resource_version,
+                          double u) {
+  ListOptions out;
+  out.label_selector = options.label_selector;
+  out.field_selector = options.field_selector;
+  out.resource_version = resource_version;
+  out.allow_watch_bookmarks = true;
+  out.timeout_seconds = watch_timeout_seconds(options.min_watch_timeout, u);
+  return out;
+}
+
+bool relist_needs_backoff(std::uint32_t consecutive_gone) { return consecutive_gone > 1; }
 
 Reflector::Reflector(Client& client, ReflectorOptions options, ReflectorSink& sink)
     : client_(client), options_(std::move(options)), sink_(sink) {}
@@ -73,50 +98,81 @@ void Reflector::sleep_for(std::chrono::milliseconds delay) {
 void Reflector::run() {
   Backoff backoff(options_.backoff);
   bool need_list = true;
+  std::uint32_t consecutive_gone = 0;  // 410s since the watch last made progress
+  auto failed = [&](const char* what) {
+    {
+      std::lock_guard lock(mu_);
+      ++stats_.errors;
+    }
+    const auto delay = backoff.next();
+    spdlog::warn("reflector {}: {} failed: {}; retrying in {} ms", describe(),
+                 need_list ? "list" : "watch", what, delay.count());
+    sleep_for(delay);
+  };
   while (!stop_) {
     try {
       if (need_list) {
         list();
         need_list = false;
-        backoff.reset();
+        // A list that follows a 410 is not progress yet: only a working watch ends the streak
+        // (and its backoff), otherwise list → 410 → list would never slow down.
+        if (consecutive_gone == 0) backoff.reset();
       }
       watch();
       // watch() returns normally when a healthy stream ended and should simply be
       // re-established from the last resourceVersion.
+      consecutive_gone = 0;
       backoff.reset();
-    } catch (const GoneSignal&) {
+    } catch (const GoneSignal& gone) {
+      if (gone.after_progress) {
+        // The watch worked until the server compacted past it: a fresh streak, no backoff.
+        consecutive_gone = 0;
+        backoff.reset();
+      }
       need_list = true;
+      relist_after_gone(++consecutive_gone, backoff);
     } catch (const std::exception& e) {
       if (stop_) break;
       if (is_gone(e)) {
-        // The resourceVersion we hold was compacted away: only a fresh list is consistent.
-        std::lock_guard lock(mu_);
-        ++stats_.gone;
+        // The resourceVersion we hold was compacted away (or a fresh list was refused): only a
+        // fresh list is consistent.
+        {
+          std::lock_guard lock(mu_);
+          ++stats_.gone;
+        }
         need_list = true;
+        relist_after_gone(++consecutive_gone, backoff);
         continue;
       }
-      {
-        std::lock_guard lock(mu_);
-        ++stats_.errors;
-      }
-      const auto delay = backoff.next();
-      spdlog::warn("reflector {}: {} failed: {}; retrying in {} ms", describe(),
-                   need_list ? "list" : "watch", e.what(), delay.count());
-      sleep_for(delay);
+      failed(e.what());
+    } catch (...) {
+      // Not a std::exception (a sink or handler threw something else): still never end the
+      // thread, which would terminate the process.
+      if (stop_) break;
+      failed("unknown exception (not derived from std::exception)");
     }
   }
 }
 
+void Reflector::relist_after_gone(std::uint32_t consecutive_gone, Backoff& backoff) {
+  if (!relist_needs_backoff(consecutive_gone)) return;
+  const auto delay = backoff.next();
+  spdlog::warn("reflector {}: 410 Gone again right after relisting ({} in a row); relisting in {} ms",
+               describe(), consecutive_gone, delay.count());
+  sleep_for(delay);
+}
+
 void Reflector::list() {
   sink_.list_begin();
-  ListOptions options;
-  options.label_selector = options_.label_selector;
-  options.field_selector = options_.field_selector;
-  options.limit = options_.page_size;
+  ListOptions options = list_page_options(options_, "");
   std::string rv;
   for (;;) {
     if (stop_) throw std::runtime_error("stopped");
     nlohmann::json page;
+    {
+      std::lock_guard lock(mu_);
+      ++stats_.list_requests;
+    }
     try {
       page = client_.list(options_.type, options_.namespace_, options);
     } catch (const std::exception& e) {
@@ -127,6 +183,10 @@ void Reflector::list() {
         throw GoneSignal{};
       }
       throw;
+    }
+    {
+      std::lock_guard lock(mu_);
+      ++stats_.pages;
     }
     if (auto items = page.find("items"); items != page.end() && items->is_array()) {
       for (auto& item : *items) {
@@ -144,19 +204,17 @@ void Reflector::list() {
     if (next.empty()) break;
     options.continue_token = std::move(next);
   }
+  {
+    // Before the sink: whoever sees the informer synced also sees the list counted.
+    std::lock_guard lock(mu_);
+    last_rv_ = rv;
+    ++stats_.lists;
+  }
   sink_.list_end(rv);
-  std::lock_guard lock(mu_);
-  last_rv_ = rv;
-  ++stats_.lists;
 }
 
 void Reflector::watch() {
-  ListOptions options;
-  options.label_selector = options_.label_selector;
-  options.field_selector = options_.field_selector;
-  options.resource_version = last_resource_version();
-  options.allow_watch_bookmarks = true;
-  options.timeout_seconds = watch_timeout_seconds(options_.min_watch_timeout, uniform_sample());
+  const ListOptions options = watch_options(options_, last_resource_version(), uniform_sample());
   {
     std::lock_guard lock(mu_);
     ++stats_.watches;
@@ -186,7 +244,7 @@ void Reflector::watch() {
     case WatchResult::End::Gone: {
       std::lock_guard lock(mu_);
       ++stats_.gone;
-      throw GoneSignal{};
+      throw GoneSignal{result.events > 0};
     }
     case WatchResult::End::Stopped:
     case WatchResult::End::HandlerDone:

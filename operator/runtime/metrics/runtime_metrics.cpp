@@ -110,4 +110,10 @@ Gauge& cache_objects_gauge(Registry& registry, const std::string& resource) {
       .with({resource});
 }
 
+std::function<void(std::size_t)> cache_size_observer(Registry& registry,
+                                                     const std::string& resource) {
+  Gauge& gauge = cache_objects_gauge(registry, resource);
+  return [&gauge](std::size_t objects) { gauge.set(static_cast<double>(objects)); };
+}
+
 }  // namespace redraft::runtime::metrics

@@ -11,6 +11,7 @@
 //   rest_client_request_duration_seconds{verb,host}         (histogram)
 //   redraft_cache_objects{resource}                         (gauge, set by the cache owner)
 
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
@@ -59,5 +60,11 @@ RequestObserver rest_client_observer(Registry& registry);
 
 // The object-count gauge of one cached resource (e.g. "agentictasks.redraft.dev").
 Gauge& cache_objects_gauge(Registry& registry, const std::string& resource);
+
+// A cache size observer (the shape of cache::InformerOptions::size_observer) that sets
+// redraft_cache_objects{resource}. The series exists (at 0) from this call on, so a scrape
+// before the first list shows an empty cache rather than no cache. `registry` must outlive it.
+std::function<void(std::size_t objects)> cache_size_observer(Registry& registry,
+                                                             const std::string& resource);
 
 }  // namespace redraft::runtime::metrics
