@@ -154,6 +154,21 @@ TEST(LoadKubeconfig, ErrorsNameTheFieldAndNeverTheSecret) {
             "kubeconfig " + file + ": contexts: no entry named \"nope\"");
 }
 
+TEST(LoadKubeconfig, AnUnusableServerNamesTheFieldWithoutItsUserinfo) {
+  TempDir dir;
+  const std::string file = (dir / "config").string();
+  auto load_with_server = [&](const std::string& server) {
+    write_file(dir / "config", two_contexts("    token: t\n", "    server: '" + server + "'\n"));
+    return config_error([&] { load_kubeconfig(dir / "config"); });
+  };
+  EXPECT_EQ(load_with_server("https://u:secret@bad host"),
+            "kubeconfig " + file + ": clusters[0].cluster.server: not an absolute URL: \"https://***@bad host\"");
+  EXPECT_EQ(load_with_server("https://u:secret@h:6443"),
+            "kubeconfig " + file + ": clusters[0].cluster.server: must not contain user information");
+  EXPECT_EQ(load_with_server("ftp://h"),
+            "kubeconfig " + file + ": clusters[0].cluster.server: unsupported scheme \"ftp\" (http or https)");
+}
+
 TEST(LoadKubeconfig, UnreadableOrMalformedFile) {
   TempDir dir;
   EXPECT_EQ(config_error([&] { load_kubeconfig(dir / "absent"); }),

@@ -6,6 +6,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "operator/runtime/client/transport.hpp"
+
 namespace redraft::runtime {
 namespace {
 
@@ -187,6 +189,14 @@ RestConfig load_kubeconfig(const std::filesystem::path& path, std::optional<std:
   config.default_namespace = ctx.text("namespace");
   config.server = cluster.text("server");
   if (config.server.empty()) cluster.fail("server", "required");
+  try {
+    // Checked here so the error names the kubeconfig field; it never quotes userinfo.
+    parse_server_url(config.server);
+  } catch (const ConfigError& e) {
+    std::string why = e.what();
+    if (why.rfind("server: ", 0) == 0) why.erase(0, 8);
+    cluster.fail("server", why);
+  }
   config.ca_pem = cluster.data_or_file("certificate-authority", base);
   config.insecure_skip_tls_verify = cluster.flag("insecure-skip-tls-verify");
   config.tls_server_name = cluster.text("tls-server-name");
