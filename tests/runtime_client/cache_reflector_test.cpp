@@ -320,3 +320,38 @@ TEST(InformerExceptions, HandlersAndTransformsThrowingNonStandardExceptionsDoNot
   EXPECT_EQ(stats.lists, 1u);
   informer.stop();
 }
+
+namespace {
+// A sink that throws an int (not a std::exception) from the first list item it is given.
+class ThrowingOnceSink : public ReflectorSink {
+ public:
+  void list_begin() override {}
+  void list_item(json&&) override {
+    if (!thrown_.exchange(true)) throw 7;
+  }
+  void list_end(const std::string&) override { ++lists_; }
+  void watch_event(const std::string&, json&&) override {}
+  std::atomic<bool> thrown_{false};
+  std::atomic<int> lists_{0};
+};
+}  // namespace
+
+TEST(ReflectorExceptions, ANonStandardExceptionFromTheSinkIsAnErrorRetriedNotTheEndOfTheThread) {
+  DevServer server;
+  Client client(load_kubeconfig(server.kubeconfig_path()));
+  client.create(kCM, "default", configmap("here"));
+  ThrowingOnceSink sink;
+  ReflectorOptions options;
+  options.type = kCM;
+  options.namespace_ = "default";
+  Reflector reflector(client, options, sink);
+  reflector.start();
+  // Without the catch-all the process would have terminated here.
+  EXPECT_TRUE(eventually([&] { return sink.lists_.load() == 1; })) << describe(reflector);
+  EXPECT_TRUE(sink.thrown_.load());
+  const auto stats = reflector.stats();
+  EXPECT_EQ(stats.errors, 1u) << describe(reflector);
+  EXPECT_EQ(stats.lists, 1u);
+  EXPECT_EQ(stats.list_requests, 2u) << "the failed list was retried";
+  reflector.stop();
+}
