@@ -45,10 +45,11 @@ json operation(const ResourceInfo& r, const char* action, const std::string& sch
 }  // namespace
 
 json openapi_v3_root(const ResourceRegistry& reg) {
+  // Every resource, the create-only access reviews included, is described in its group/version
+  // document (as kube-apiserver does), so every served group/version has one to list.
   json paths = json::object();
   for (const auto* r : reg.all()) {
     const std::string p = gv_path(r->group, r->version);
-    // The hash only has to change when the document does; the resource set is a fine proxy.
     paths[p] = {{"serverRelativeURL", "/openapi/v3/" + p}};
   }
   return {{"paths", paths}};
@@ -60,7 +61,7 @@ std::optional<json> openapi_v3_group_version(const ResourceRegistry& reg, const 
   json schemas = json::object();
   bool any = false;
   for (const auto* r : reg.all()) {
-    if (r->group != group || r->version != version || r->review_only) continue;
+    if (r->group != group || r->version != version) continue;
     any = true;
     const std::string schema_name =
         (r->group.empty() ? "io.k8s.api.core" : r->group) + "." + r->version + "." + r->kind;
@@ -71,6 +72,11 @@ std::optional<json> openapi_v3_group_version(const ResourceRegistry& reg, const 
     schemas[schema_name] = schema;
     const std::string base = "/" + gv_path(r->group, r->version) +
                              (r->namespaced ? "/namespaces/{namespace}/" : "/") + r->plural;
+    if (r->review_only) {
+      // Access reviews are create-only and have no item path, like on a real server.
+      paths[base] = {{"post", operation(*r, "post", ref, true)}};
+      continue;
+    }
     paths[base] = {{"get", operation(*r, "list", ref, false)}, {"post", operation(*r, "post", ref, true)}};
     paths[base + "/{name}"] = {{"get", operation(*r, "get", ref, false)},
                                {"put", operation(*r, "put", ref, true)},

@@ -80,19 +80,67 @@ const Message kDeleteOptions{{{1, "gracePeriodSeconds", Kind::kInt},
                               {3, "orphanDependents", Kind::kBool},
                               {4, "propagationPolicy", Kind::kString},
                               {5, "dryRun", Kind::kRepeatedString}}};
+// rbac.authorization.k8s.io/v1 (what `kubectl create role|clusterrole|rolebinding|
+// clusterrolebinding` send) and the meta/v1 LabelSelector that aggregation rules hold.
+const Message kLabelSelectorRequirement{{{1, "key", Kind::kString},
+                                         {2, "operator", Kind::kString},
+                                         {3, "values", Kind::kRepeatedString}}};
+const Message kLabelSelector{{{1, "matchLabels", Kind::kMapString},
+                              {2, "matchExpressions", Kind::kRepeatedMessage, &kLabelSelectorRequirement}}};
+const Message kPolicyRule{{{1, "verbs", Kind::kRepeatedString},
+                           {2, "apiGroups", Kind::kRepeatedString},
+                           {3, "resources", Kind::kRepeatedString},
+                           {4, "resourceNames", Kind::kRepeatedString},
+                           {5, "nonResourceURLs", Kind::kRepeatedString}}};
+const Message kAggregationRule{{{1, "clusterRoleSelectors", Kind::kRepeatedMessage, &kLabelSelector}}};
+const Message kRole{{{1, "metadata", Kind::kMessage, &kObjectMeta},
+                     {2, "rules", Kind::kRepeatedMessage, &kPolicyRule}}};
+const Message kClusterRole{{{1, "metadata", Kind::kMessage, &kObjectMeta},
+                            {2, "rules", Kind::kRepeatedMessage, &kPolicyRule},
+                            {3, "aggregationRule", Kind::kMessage, &kAggregationRule}}};
+const Message kSubject{{{1, "kind", Kind::kString},
+                        {2, "apiGroup", Kind::kString},
+                        {3, "name", Kind::kString},
+                        {4, "namespace", Kind::kString}}};
+const Message kRoleRef{{{1, "apiGroup", Kind::kString}, {2, "kind", Kind::kString}, {3, "name", Kind::kString}}};
+// Role and cluster bindings share one wire layout.
+const Message kBinding{{{1, "metadata", Kind::kMessage, &kObjectMeta},
+                        {2, "subjects", Kind::kRepeatedMessage, &kSubject},
+                        {3, "roleRef", Kind::kMessage, &kRoleRef}}};
 const Message kTypeMeta{{{1, "apiVersion", Kind::kString}, {2, "kind", Kind::kString}}};
 const Message kUnknown{{{1, "typeMeta", Kind::kMessage, &kTypeMeta},
                         {2, "raw", Kind::kBytes},
                         {3, "contentEncoding", Kind::kString},
                         {4, "contentType", Kind::kString}}};
 
-const std::map<std::string, const Message*>& kinds() {
-  static const std::map<std::string, const Message*> m = {{"ConfigMap", &kConfigMap},
-                                                          {"Secret", &kSecret},
-                                                          {"Namespace", &kNamespace},
-                                                          {"ServiceAccount", &kServiceAccount},
-                                                          {"DeleteOptions", &kDeleteOptions}};
+// A kind the decoder knows, and the apiVersion it must arrive with (nullptr: any, because
+// client-go sends DeleteOptions under the group of the resource being deleted).
+struct KnownKind {
+  const Message* message;
+  const char* api_version;
+};
+
+const std::map<std::string, KnownKind>& kinds() {
+  static constexpr const char* kRbacV1 = "rbac.authorization.k8s.io/v1";
+  static const std::map<std::string, KnownKind> m = {{"ConfigMap", {&kConfigMap, "v1"}},
+                                                     {"Secret", {&kSecret, "v1"}},
+                                                     {"Namespace", {&kNamespace, "v1"}},
+                                                     {"ServiceAccount", {&kServiceAccount, "v1"}},
+                                                     {"Role", {&kRole, kRbacV1}},
+                                                     {"ClusterRole", {&kClusterRole, kRbacV1}},
+                                                     {"RoleBinding", {&kBinding, kRbacV1}},
+                                                     {"ClusterRoleBinding", {&kBinding, kRbacV1}},
+                                                     {"DeleteOptions", {&kDeleteOptions, nullptr}}};
   return m;
+}
+
+std::string known_kinds_text() {
+  std::string out;
+  for (const auto& [kind, known] : kinds()) {
+    if (!out.empty()) out += ", ";
+    out += known.api_version ? std::string(known.api_version) + " " + kind : kind;
+  }
+  return out;
 }
 
 [[noreturn]] void malformed(const std::string& why) {
@@ -218,20 +266,24 @@ json decode_kubernetes_protobuf(std::string_view body) {
   const json envelope = decode(kUnknown, body.substr(kMagic.size()));
   const json type = envelope.value("typeMeta", json::object());
   const std::string kind = type.value("kind", "");
+  const std::string api_version = type.value("apiVersion", "");
   auto it = kinds().find(kind);
-  if (it == kinds().end())
-    throw unsupported_media_type("redraft-devserver decodes protobuf request bodies only for "
-                                 "ConfigMap, Secret, Namespace, ServiceAccount and DeleteOptions, "
-                                 "not \"" + kind + "\"; send application/json instead");
+  const bool known = it != kinds().end() &&
+                     (!it->second.api_version || api_version.empty() || api_version == it->second.api_version);
+  if (!known)
+    throw unsupported_media_type("redraft-devserver decodes protobuf request bodies only for " +
+                                 known_kinds_text() + ", not \"" +
+                                 (api_version.empty() ? kind : api_version + " " + kind) +
+                                 "\"; send application/json instead");
   std::string raw;
   if (envelope.contains("raw")) {
     auto decoded = base64_decode(envelope["raw"].get<std::string>());
     if (!decoded) malformed("bad raw payload");
     raw = std::move(*decoded);
   }
-  json obj = decode(*it->second, raw);
-  if (kind != "DeleteOptions") {
-    obj["apiVersion"] = type.value("apiVersion", "v1");
+  json obj = decode(*it->second.message, raw);
+  if (it->second.api_version) {
+    obj["apiVersion"] = it->second.api_version;
     obj["kind"] = kind;
   }
   if (obj.contains("metadata") && obj["metadata"].value("generation", 0) == 0) obj["metadata"].erase("generation");

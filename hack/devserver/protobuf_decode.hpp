@@ -1,7 +1,8 @@
 // Decoding of Kubernetes protobuf request bodies for the few built-in kinds that kubectl's and
 // helm's typed clients write (they send application/vnd.kubernetes.protobuf and cannot be told
-// otherwise): ConfigMap, Secret, Namespace, ServiceAccount, DeleteOptions. Responses are always
-// JSON, which those clients accept.
+// otherwise): ConfigMap, Secret, Namespace, ServiceAccount, the rbac.authorization.k8s.io/v1
+// Role, ClusterRole, RoleBinding and ClusterRoleBinding (`kubectl create role|clusterrole|...`),
+// and DeleteOptions. Responses are always JSON, which those clients accept.
 #pragma once
 
 #include <nlohmann/json.hpp>

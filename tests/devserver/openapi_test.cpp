@@ -91,17 +91,44 @@ TEST(OpenApiV3, IndexListsBuiltInGroupsAndServesTheirDocuments) {
   EXPECT_EQ(server.request("GET", "/openapi/v3/apis/redraft.dev/v1alpha1").status, 404);
 }
 
-// Every document the index lists must be served (clients follow the index blindly). Disabled:
-// the devserver lists "apis/authorization.k8s.io/v1" (its kinds are the access reviews, which
-// openapi_v3_group_version() skips as review-only) but answers 404 for that document. Enable once
-// the index leaves out groups without a document, or the document describes the review kinds.
-TEST(OpenApiV3, DISABLED_EveryListedDocumentIsServed) {
+// Every document the index lists must be served (clients follow the index blindly), including
+// authorization.k8s.io/v1, whose only kinds are the create-only access reviews.
+TEST(OpenApiV3, EveryListedDocumentIsServed) {
   DevServer server;
   const json paths = index_paths(server);
+  ASSERT_GE(paths.size(), 5u) << paths.dump();
   for (const auto& [gv, entry] : paths.items()) {
     SCOPED_TRACE(gv);
     expect_document_served(server, paths, gv);
   }
+}
+
+// The access-review document describes the reviews the way kube-apiserver does: a create (POST)
+// on the collection path and nothing else, since reviews are never stored.
+TEST(OpenApiV3, AccessReviewDocumentOffersCreateOnly) {
+  DevServer server;
+  const json paths = index_paths(server);
+  ASSERT_TRUE(paths.contains("apis/authorization.k8s.io/v1")) << paths.dump();
+  const auto response = server.request("GET", "/openapi/v3/apis/authorization.k8s.io/v1");
+  ASSERT_EQ(response.status, 200) << response.body;
+  const json doc = response.json();
+  const json& doc_paths = doc.at("paths");
+  const std::string self = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews";
+  const std::string local =
+      "/apis/authorization.k8s.io/v1/namespaces/{namespace}/localsubjectaccessreviews";
+  for (const std::string& p : {self, local, std::string("/apis/authorization.k8s.io/v1/subjectaccessreviews")}) {
+    ASSERT_TRUE(doc_paths.contains(p)) << p << " in " << doc_paths.dump();
+    EXPECT_EQ(json_keys(doc_paths[p]), std::set<std::string>{"post"}) << p;
+  }
+  EXPECT_FALSE(doc_paths.contains(self + "/{name}")) << doc_paths.dump();
+  EXPECT_EQ(doc_paths[self]["post"]["x-kubernetes-group-version-kind"]["kind"], "SelfSubjectAccessReview");
+  EXPECT_TRUE(doc.at("components").at("schemas").contains("authorization.k8s.io.v1.SelfSubjectAccessReview"))
+      << doc.at("components").dump();
+
+  // kubectl still uses the reviews with the document in place.
+  const auto can_i = server.kubectl({"auth", "can-i", "create", "configmaps"});
+  EXPECT_EQ(can_i.exit_code, 0) << can_i.output;
+  EXPECT_THAT(can_i.output, HasSubstr("yes"));
 }
 
 TEST(OpenApiV3, CrdGroupAppearsWithItsSchemaAndGoesWithTheCrd) {

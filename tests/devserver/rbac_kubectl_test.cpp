@@ -2,6 +2,8 @@
 // real kubectl against the devserver: create from a manifest, get (also with a namespace flag,
 // which cluster-scoped kinds ignore), apply, delete; and over raw HTTP that they live at the
 // cluster-scoped path only and that a namespace in the body is dropped like the real server does.
+// The imperative `kubectl create role|clusterrole|rolebinding|clusterrolebinding` forms send
+// protobuf, which the devserver decodes; their stored fields are checked against what was asked.
 #include "devserver_fixture.hpp"
 
 #include <gmock/gmock.h>
@@ -160,19 +162,150 @@ TEST_F(RbacKubectlTest, ClusterScopedPathsOnlyAndBodyNamespaceDropped) {
   EXPECT_EQ(server.request("GET", std::string(kRbac) + "/clusterroles/ns-in-body").status, 404);
 }
 
-// `kubectl create clusterrole` / `kubectl create clusterrolebinding` (the imperative forms) use
-// kubectl's typed RBAC client, which sends protobuf bodies; the devserver decodes protobuf only for
-// ConfigMap, Secret, Namespace, ServiceAccount and DeleteOptions and answers 415 here. Enable this
-// test once the devserver decodes ClusterRole/ClusterRoleBinding protobuf.
-TEST_F(RbacKubectlTest, DISABLED_ImperativeCreateClusterRoleAndBinding) {
-  ok({"create", "clusterrole", "pod-reader", "--verb=get,list,watch", "--resource=pods"});
-  ok({"create", "clusterrolebinding", "read-pods", "--clusterrole=pod-reader",
-      "--serviceaccount=default:robot"});
+// The imperative forms (`kubectl create role|clusterrole|rolebinding|clusterrolebinding`) use
+// kubectl's typed RBAC client, which sends protobuf bodies. What the server stores must be what
+// kubectl meant to send: the same command with --dry-run=client -o json renders kubectl's object
+// without a server, and the stored rules/subjects/roleRef must equal it (and the literal values).
+namespace {
+
+// The object kubectl builds for `args` (a `create ...` command), rendered locally as JSON.
+json client_side_object(DevServer& server, std::vector<std::string> args) {
+  args.insert(args.end(), {"--dry-run=client", "-o", "json"});
+  const auto r = server.kubectl(args);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  return r.exit_code == 0 ? json::parse(r.output) : json::object();
+}
+
+}  // namespace
+
+TEST_F(RbacKubectlTest, ImperativeCreateClusterRoleAndBinding) {
+  const std::vector<std::string> role_cmd = {"create", "clusterrole", "pod-reader",
+                                             "--verb=get,list,watch", "--resource=pods,deployments.apps",
+                                             "--resource-name=web", "--resource-name=db"};
+  const std::vector<std::string> binding_cmd = {"create", "clusterrolebinding", "read-pods",
+                                                "--clusterrole=pod-reader", "--user=alice",
+                                                "--group=devs", "--serviceaccount=default:robot"};
+  const json want_role = client_side_object(server, role_cmd);
+  const json want_binding = client_side_object(server, binding_cmd);
+  EXPECT_THAT(ok(role_cmd).output, HasSubstr("clusterrole.rbac.authorization.k8s.io/pod-reader created"));
+  EXPECT_THAT(ok(binding_cmd).output,
+              HasSubstr("clusterrolebinding.rbac.authorization.k8s.io/read-pods created"));
+
   const json role = json::parse(ok({"get", "clusterrole", "pod-reader", "-o", "json"}).output);
-  EXPECT_EQ(role["rules"][0]["verbs"], json({"get", "list", "watch"}));
-  EXPECT_EQ(role["rules"][0]["resources"], json({"pods"}));
-  EXPECT_EQ(ok({"get", "clusterrolebinding", "read-pods", "-o", "jsonpath={.subjects[0].name}"}).output,
+  EXPECT_EQ(role["apiVersion"], "rbac.authorization.k8s.io/v1");
+  EXPECT_EQ(role["kind"], "ClusterRole");
+  EXPECT_EQ(role["metadata"]["name"], "pod-reader");
+  EXPECT_FALSE(role["metadata"].contains("namespace")) << role.dump();
+  const json rules = json::parse(R"([
+    {"apiGroups": [""], "resources": ["pods"], "resourceNames": ["web", "db"], "verbs": ["get", "list", "watch"]},
+    {"apiGroups": ["apps"], "resources": ["deployments"], "resourceNames": ["web", "db"], "verbs": ["get", "list", "watch"]}
+  ])");
+  EXPECT_EQ(role["rules"], rules) << role.dump();
+  EXPECT_EQ(role["rules"], want_role["rules"]);
+  EXPECT_FALSE(role.contains("aggregationRule")) << role.dump();
+
+  const json binding = json::parse(ok({"get", "clusterrolebinding", "read-pods", "-o", "json"}).output);
+  EXPECT_EQ(binding["kind"], "ClusterRoleBinding");
+  EXPECT_EQ(binding["roleRef"], json({{"apiGroup", "rbac.authorization.k8s.io"},
+                                      {"kind", "ClusterRole"},
+                                      {"name", "pod-reader"}}));
+  const json subjects = json::parse(R"([
+    {"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": "alice"},
+    {"kind": "Group", "apiGroup": "rbac.authorization.k8s.io", "name": "devs"},
+    {"kind": "ServiceAccount", "name": "robot", "namespace": "default"}
+  ])");
+  EXPECT_EQ(binding["subjects"], subjects) << binding.dump();
+  EXPECT_EQ(binding["subjects"], want_binding["subjects"]);
+  EXPECT_EQ(binding["roleRef"], want_binding["roleRef"]);
+  EXPECT_EQ(ok({"get", "clusterrolebinding", "read-pods", "-o", "jsonpath={.subjects[2].name}"}).output,
             "robot");
+
+  // The protobuf DeleteOptions path, then the objects are gone.
   ok({"delete", "clusterrolebinding", "read-pods"});
   ok({"delete", "clusterrole", "pod-reader"});
+  for (const std::string kind : {"clusterrole/pod-reader", "clusterrolebinding/read-pods"}) {
+    const auto gone = server.kubectl({"get", kind});
+    EXPECT_NE(gone.exit_code, 0) << kind;
+    EXPECT_THAT(gone.output, HasSubstr("NotFound")) << kind;
+  }
+}
+
+// Non-resource URLs and aggregation rules (a LabelSelector inside the ClusterRole) survive too.
+TEST_F(RbacKubectlTest, ImperativeCreateClusterRoleNonResourceUrlsAndAggregation) {
+  const std::vector<std::string> urls_cmd = {"create", "clusterrole", "log-reader", "--verb=get",
+                                             "--non-resource-url=/logs/*", "--non-resource-url=/healthz"};
+  const std::vector<std::string> aggregate_cmd = {
+      "create", "clusterrole", "monitoring",
+      "--aggregation-rule=rbac.example.com/aggregate-to-monitoring=true,tier=ops"};
+  const json want_urls = client_side_object(server, urls_cmd);
+  const json want_aggregate = client_side_object(server, aggregate_cmd);
+  ok(urls_cmd);
+  ok(aggregate_cmd);
+
+  const json urls = json::parse(ok({"get", "clusterrole", "log-reader", "-o", "json"}).output);
+  EXPECT_EQ(urls["rules"], json::parse(R"([{"nonResourceURLs": ["/logs/*", "/healthz"], "verbs": ["get"]}])"))
+      << urls.dump();
+  EXPECT_EQ(urls["rules"], want_urls["rules"]);
+
+  const json aggregate = json::parse(ok({"get", "clusterrole", "monitoring", "-o", "json"}).output);
+  EXPECT_EQ(aggregate["aggregationRule"],
+            json::parse(R"({"clusterRoleSelectors": [{"matchLabels":
+                              {"rbac.example.com/aggregate-to-monitoring": "true", "tier": "ops"}}]})"))
+      << aggregate.dump();
+  EXPECT_EQ(aggregate["aggregationRule"], want_aggregate["aggregationRule"]);
+}
+
+// The namespaced forms: a Role and two RoleBindings (to the Role and to a ClusterRole) in a
+// namespace other than the kubeconfig's default.
+TEST_F(RbacKubectlTest, ImperativeCreateRoleAndRoleBinding) {
+  ok({"create", "namespace", "team"});
+  const std::vector<std::string> role_cmd = {"create", "role", "pod-reader", "-n", "team",
+                                             "--verb=get", "--verb=list", "--resource=pods",
+                                             "--resource=configmaps", "--resource-name=settings"};
+  const std::vector<std::string> binding_cmd = {"create", "rolebinding", "read-pods", "-n", "team",
+                                                "--role=pod-reader", "--user=alice",
+                                                "--serviceaccount=team:robot"};
+  const std::vector<std::string> cluster_ref_cmd = {"create", "rolebinding", "view-all", "-n", "team",
+                                                    "--clusterrole=view", "--group=auditors"};
+  const json want_role = client_side_object(server, role_cmd);
+  const json want_binding = client_side_object(server, binding_cmd);
+  const json want_cluster_ref = client_side_object(server, cluster_ref_cmd);
+  EXPECT_THAT(ok(role_cmd).output, HasSubstr("role.rbac.authorization.k8s.io/pod-reader created"));
+  EXPECT_THAT(ok(binding_cmd).output, HasSubstr("rolebinding.rbac.authorization.k8s.io/read-pods created"));
+  ok(cluster_ref_cmd);
+
+  const json role = json::parse(ok({"get", "role", "pod-reader", "-n", "team", "-o", "json"}).output);
+  EXPECT_EQ(role["kind"], "Role");
+  EXPECT_EQ(role["metadata"]["namespace"], "team");
+  EXPECT_EQ(role["rules"], json::parse(R"([{"apiGroups": [""], "resources": ["pods", "configmaps"],
+                                             "resourceNames": ["settings"], "verbs": ["get", "list"]}])"))
+      << role.dump();
+  EXPECT_EQ(role["rules"], want_role["rules"]);
+  // Namespaced: not visible from another namespace.
+  const auto elsewhere = server.kubectl({"get", "role", "pod-reader", "-n", "default"});
+  EXPECT_NE(elsewhere.exit_code, 0);
+  EXPECT_THAT(elsewhere.output, HasSubstr("NotFound"));
+
+  const json binding = json::parse(ok({"get", "rolebinding", "read-pods", "-n", "team", "-o", "json"}).output);
+  EXPECT_EQ(binding["kind"], "RoleBinding");
+  EXPECT_EQ(binding["metadata"]["namespace"], "team");
+  EXPECT_EQ(binding["roleRef"],
+            json({{"apiGroup", "rbac.authorization.k8s.io"}, {"kind", "Role"}, {"name", "pod-reader"}}));
+  EXPECT_EQ(binding["subjects"], json::parse(R"([
+    {"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": "alice"},
+    {"kind": "ServiceAccount", "name": "robot", "namespace": "team"}])"))
+      << binding.dump();
+  EXPECT_EQ(binding["subjects"], want_binding["subjects"]);
+  EXPECT_EQ(binding["roleRef"], want_binding["roleRef"]);
+
+  const json cluster_ref = json::parse(ok({"get", "rolebinding", "view-all", "-n", "team", "-o", "json"}).output);
+  EXPECT_EQ(cluster_ref["roleRef"],
+            json({{"apiGroup", "rbac.authorization.k8s.io"}, {"kind", "ClusterRole"}, {"name", "view"}}));
+  EXPECT_EQ(cluster_ref["subjects"],
+            json::parse(R"([{"kind": "Group", "apiGroup": "rbac.authorization.k8s.io", "name": "auditors"}])"));
+  EXPECT_EQ(cluster_ref["subjects"], want_cluster_ref["subjects"]);
+
+  ok({"delete", "rolebinding", "read-pods", "view-all", "-n", "team"});
+  ok({"delete", "role", "pod-reader", "-n", "team"});
+  EXPECT_THAT(ok({"get", "roles,rolebindings", "-n", "team", "-o", "name"}).output, ::testing::IsEmpty());
 }
