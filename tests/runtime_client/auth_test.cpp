@@ -181,9 +181,10 @@ TEST(RunExecPlugin, TimeoutKillsThePluginsWholeProcessGroup) {
   ExecConfig config;
   config.command = (dir / "stuck.sh").string();
   config.env = {{"PIDS", dir.path().string()}};
-  config.timeout = 2s;
+  // Long enough for a loaded machine to start the script and write its pid file first.
+  config.timeout = 5s;
   EXPECT_EQ(transport_error([&] { run_exec_plugin(config, "", ""); }),
-            "exec credential plugin \"" + config.command + "\": timed out after 2s");
+            "exec credential plugin \"" + config.command + "\": timed out after 5s");
   const pid_t child = read_pid(dir / "child");
   ASSERT_GT(child, 0) << "the plugin never started its child";
   const bool dead = eventually_dead(child);
@@ -201,7 +202,8 @@ TEST(RunExecPlugin, APluginThatClosesItsOutputAndNeverExitsTimesOut) {
   ExecConfig config;
   config.command = (dir / "mute.sh").string();
   config.env = {{"PIDS", dir.path().string()}};
-  config.timeout = 2s;
+  // Long enough for a loaded machine to start the script and write its pid file first.
+  config.timeout = 5s;
   // On a separate thread, so a regression fails the test instead of hanging it.
   auto result = std::make_shared<std::promise<std::string>>();
   std::future<std::string> done = result->get_future();
@@ -212,9 +214,9 @@ TEST(RunExecPlugin, APluginThatClosesItsOutputAndNeverExitsTimesOut) {
     const pid_t plugin = read_pid(dir / "plugin");
     if (plugin > 0) ::kill(plugin, SIGKILL);  // unblocks the stuck wait so the thread can end
     done.wait();
-    FAIL() << "run_exec_plugin did not return within 60 s of a 2 s timeout";
+    FAIL() << "run_exec_plugin did not return within 60 s of a 5 s timeout";
   }
-  EXPECT_EQ(done.get(), "exec credential plugin \"" + config.command + "\": timed out after 2s");
+  EXPECT_EQ(done.get(), "exec credential plugin \"" + config.command + "\": timed out after 5s");
   const pid_t plugin = read_pid(dir / "plugin");
   ASSERT_GT(plugin, 0);
   EXPECT_TRUE(eventually_dead(plugin));
