@@ -530,19 +530,25 @@ TEST(ClientAuth, ExecPluginTokenIsCachedAndRefreshedOn401) {
 }
 
 TEST(ClientAuth, ExecPluginClientCertificateIsLoadedIntoTheTlsContext) {
-  DevServer server(DevServerOptions{.tls = true, .token = kToken, .extra_args = {}});
+  // Certificates are the only credential this server accepts (no token), so a list succeeds
+  // only if the plugin's certificate was really presented and verified.
+  DevServer server(DevServerOptions{.tls = true, .token = {}, .extra_args = {}, .client_cert_auth = true});
   test::TempDir dir;
-  auto cert = redraft::devserver::generate_self_signed_certificate();
-  // The plugin returns a token plus a certificate/key pair (PEM in JSON, written by the test).
   test::write_file(dir / "credential.json",
                    json{{"apiVersion", "client.authentication.k8s.io/v1beta1"},
                         {"kind", "ExecCredential"},
-                        {"status", {{"token", kToken}, {"clientCertificateData", cert.cert_pem},
-                                    {"clientKeyData", cert.key_pem}}}}
+                        {"status", {{"clientCertificateData", server.client_cert_pem()},
+                                    {"clientKeyData", server.client_key_pem()}}}}
                        .dump());
   test::write_file(dir / "plugin.sh", "#!/bin/sh\ncat \"$1\"\n", true);
   RestConfig config = load_kubeconfig(server.kubeconfig_path());
   config.bearer_token.clear();
+  config.client_cert_pem.clear();
+  config.client_key_pem.clear();
+  {
+    Client without(config);
+    EXPECT_THROW(without.list(kCm, "default"), std::exception) << "no credential at all must be refused";
+  }
   ExecConfig exec;
   exec.api_version = "client.authentication.k8s.io/v1beta1";
   exec.command = (dir / "plugin.sh").string();
@@ -551,6 +557,7 @@ TEST(ClientAuth, ExecPluginClientCertificateIsLoadedIntoTheTlsContext) {
   Client client(config);
   EXPECT_NO_THROW(client.list(kCm, "default"));
   EXPECT_NO_THROW(client.list(kCm, "default"));
+  auto cert = redraft::devserver::generate_self_signed_certificate();
 
   // A plugin certificate whose key does not match is refused before anything is sent.
   auto other = redraft::devserver::generate_self_signed_certificate();
