@@ -1,5 +1,7 @@
 #include "api_errors.hpp"
 
+#include "operator/runtime/client/redact.hpp"
+
 namespace redraft::devserver {
 namespace {
 
@@ -52,9 +54,12 @@ ApiError invalid(const std::string& group, const std::string& kind, const std::s
   std::string list;
   nlohmann::json jcauses = nlohmann::json::array();
   for (const auto& c : causes) {
+    // A real server quotes rejected values verbatim; we mask URL credentials in every cause
+    // (metadata, schema or semantic), since clients log these messages.
+    const std::string message = runtime::redact_url_credentials(c.message);
     if (!list.empty()) list += ", ";
-    list += c.field.empty() ? c.message : c.field + ": " + c.message;
-    jcauses.push_back({{"reason", c.reason}, {"message", c.message}, {"field", c.field}});
+    list += c.field.empty() ? message : c.field + ": " + message;
+    jcauses.push_back({{"reason", c.reason}, {"message", message}, {"field", c.field}});
   }
   if (causes.size() > 1) list = "[" + list + "]";
   const std::string qkind = group.empty() ? kind : kind + "." + group;

@@ -1,5 +1,6 @@
 #include "schema.hpp"
 
+#include "operator/runtime/client/redact.hpp"
 #include "regex_cache.hpp"
 
 #include <algorithm>
@@ -22,38 +23,10 @@ std::string join(const std::string& path, const std::string& field) {
   return path.empty() ? field : path + "." + field;
 }
 
-// `text` with the userinfo of every "scheme://userinfo@host" replaced by "***" (user-only
-// userinfo too: it is often a token). The authority ends at '/', '?', '#', a quote or white
-// space; userinfo runs to its last '@', so '@' in paths and e-mail addresses and scp-style
-// "git@host:repo" stay. The devserver links nothing from the operator, so this is its own copy
-// of the rule in operator/runtime/client/redact.hpp (which the client applies again).
-std::string redact_url_userinfo(const std::string& text) {
-  auto scheme_char = [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '+' || c == '-' || c == '.';
-  };
-  std::string out;
-  std::size_t copied = 0;  // text[0, copied) is in `out`
-  std::size_t search = 0;
-  for (std::size_t sep; (sep = text.find("://", search)) != std::string::npos;) {
-    const std::size_t start = sep + 3;
-    search = start;
-    if (sep == 0 || !scheme_char(text[sep - 1])) continue;
-    const std::size_t end = std::min(text.find_first_of("/?#\"'<> \t\r\n", start), text.size());
-    const std::size_t at = std::string_view(text).substr(start, end - start).rfind('@');
-    if (at == std::string_view::npos) continue;
-    out.append(text, copied, start - copied);
-    out += "***";
-    copied = start + at;  // keeps the '@' and the host
-    search = copied + 1;
-  }
-  out.append(text, copied, std::string::npos);
-  return out;
-}
-
 // JSON text for "Invalid value: <v>" (strings quoted, numbers bare), like the Go formatter, with
 // URL credentials masked: a rejected repository URL must not come back with its token in a 422
 // message that clients log.
-std::string shown(const json& v) { return redact_url_userinfo(v.dump()); }
+std::string shown(const json& v) { return runtime::redact_url_credentials(v.dump()); }
 
 std::string type_name(const json& v) {
   switch (v.type()) {
