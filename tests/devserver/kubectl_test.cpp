@@ -1,6 +1,7 @@
 // The real kubectl (1.32) against the devserver: apply, printer columns, schema rejections,
 // describe with events, cascading delete, wait, and the project's own CRDs and examples.
 #include "devserver_fixture.hpp"
+#include "kubectl_fixture.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -22,20 +23,12 @@ namespace {
 std::string src(const std::string& rel) { return std::string(REDRAFT_SOURCE_DIR) + "/" + rel; }
 std::string testdata(const std::string& f) { return src("tests/devserver/testdata/" + f); }
 
-class KubectlTest : public ::testing::Test {
+class KubectlTest : public redraft::testing::KubectlFixture {
  protected:
-  CommandResult ok(const std::vector<std::string>& args, const std::string& input = "") {
-    auto r = server.kubectl(args, input);
-    std::string cmd;
-    for (const auto& a : args) cmd += " " + a;
-    EXPECT_EQ(r.exit_code, 0) << "kubectl" << cmd << "\n" << r.output;
-    return r;
-  }
   void install_gizmos() {
     ok({"apply", "-f", testdata("gizmo-crd.yaml")});
     ok({"apply", "--validate=false", "-f", testdata("gizmos.yaml")});
   }
-  DevServer server;
 };
 
 }  // namespace

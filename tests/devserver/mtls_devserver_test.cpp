@@ -6,6 +6,7 @@
 #include "cli_options.hpp"
 #include "devserver_fixture.hpp"
 #include "kubeconfig.hpp"
+#include "tests/fixtures/temp_dir.hpp"
 #include "tls_cert.hpp"
 
 #include <gtest/gtest.h>
@@ -298,28 +299,15 @@ TEST(MtlsServer, FixtureHelpersPresentTheCertificate) {
   EXPECT_EQ(server.request("GET", "/api/v1/namespaces/kube-system").status, 200);
 }
 
-// A private temporary folder, removed with its content.
-class TempDir {
+// A private temporary folder (the shared fixture) plus a file writer returning the path.
+class TempDir : public redraft::fixtures::TempDir {
  public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "redraft-mtls-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
+  TempDir() : redraft::fixtures::TempDir("redraft-mtls") {}
   std::string file(const std::string& name, const std::string& content) const {
-    const std::string path = (path_ / name).string();
-    std::ofstream(path) << content;
-    return path;
+    const std::string file_path = (path() / name).string();
+    std::ofstream(file_path) << content;
+    return file_path;
   }
-
- private:
-  std::filesystem::path path_;
 };
 
 // With --client-ca-file the server trusts CAs the test controls, so the test can mint

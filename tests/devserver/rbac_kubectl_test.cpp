@@ -5,6 +5,7 @@
 // The imperative `kubectl create role|clusterrole|rolebinding|clusterrolebinding` forms send
 // protobuf, which the devserver decodes; their stored fields are checked against what was asked.
 #include "devserver_fixture.hpp"
+#include "kubectl_fixture.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -49,16 +50,18 @@ subjects:
   name: alice
 )";
 
-class RbacKubectlTest : public ::testing::Test {
+class RbacKubectlTest : public redraft::testing::KubectlFixture {
  protected:
-  CommandResult ok(const std::vector<std::string>& args, const std::string& input = "") {
-    auto r = server.kubectl(args, input);
-    std::string cmd;
-    for (const auto& a : args) cmd += " " + a;
-    EXPECT_EQ(r.exit_code, 0) << "kubectl" << cmd << "\n" << r.output;
-    return r;
+  // Deletes the manifest's ClusterRoleBinding and ClusterRole and checks both are gone.
+  void delete_manifest_objects() {
+    ok({"delete", "clusterrolebinding", "read-pods"});
+    ok({"delete", "clusterrole", "pod-reader"});
+    for (const std::string kind : {"clusterrole/pod-reader", "clusterrolebinding/read-pods"}) {
+      const auto gone = server.kubectl({"get", kind});
+      EXPECT_NE(gone.exit_code, 0) << kind;
+      EXPECT_THAT(gone.output, HasSubstr("NotFound")) << kind;
+    }
   }
-  DevServer server;
 };
 
 }  // namespace
@@ -111,13 +114,7 @@ TEST_F(RbacKubectlTest, ClusterRoleAndBindingCreateGetDelete) {
   EXPECT_EQ(ok({"get", "clusterrole", "pod-reader", "-o", "jsonpath={.rules[0].verbs}"}).output,
             R"(["get","list","watch","delete"])");
 
-  ok({"delete", "clusterrolebinding", "read-pods"});
-  ok({"delete", "clusterrole", "pod-reader"});
-  for (const std::string kind : {"clusterrole/pod-reader", "clusterrolebinding/read-pods"}) {
-    const auto gone = server.kubectl({"get", kind});
-    EXPECT_NE(gone.exit_code, 0) << kind;
-    EXPECT_THAT(gone.output, HasSubstr("NotFound")) << kind;
-  }
+  delete_manifest_objects();
 }
 
 TEST_F(RbacKubectlTest, ClusterScopedPathsOnlyAndBodyNamespaceDropped) {
@@ -221,13 +218,7 @@ TEST_F(RbacKubectlTest, ImperativeCreateClusterRoleAndBinding) {
             "robot");
 
   // The protobuf DeleteOptions path, then the objects are gone.
-  ok({"delete", "clusterrolebinding", "read-pods"});
-  ok({"delete", "clusterrole", "pod-reader"});
-  for (const std::string kind : {"clusterrole/pod-reader", "clusterrolebinding/read-pods"}) {
-    const auto gone = server.kubectl({"get", kind});
-    EXPECT_NE(gone.exit_code, 0) << kind;
-    EXPECT_THAT(gone.output, HasSubstr("NotFound")) << kind;
-  }
+  delete_manifest_objects();
 }
 
 // Non-resource URLs and aggregation rules (a LabelSelector inside the ClusterRole) survive too.

@@ -23,6 +23,7 @@ namespace {
 using nlohmann::json;
 using redraft::testing::DevServer;
 using redraft::testing::DevServerOptions;
+using test::api_error_of;
 using namespace std::chrono_literals;
 
 const ResourceType& kCm = resources::kConfigMaps;
@@ -44,18 +45,6 @@ std::exception_ptr capture(F&& fn) {
   return nullptr;
 }
 
-// Rethrows and returns the ApiError, failing the test if something else was thrown.
-ApiError api_error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const ApiError& e) {
-    return e;
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "expected ApiError, got: " << e.what();
-  }
-  ADD_FAILURE() << "expected ApiError, nothing thrown";
-  return ApiError(0, "", "");
-}
 
 std::string transport_error_of(const std::function<void()>& fn) {
   try {

@@ -20,6 +20,7 @@ using redraft::devserver::issue_client_certificate;
 using redraft::devserver::TlsMaterial;
 using redraft::testing::DevServer;
 using redraft::testing::DevServerOptions;
+using test::api_error_of;
 
 const ResourceType& kCm = resources::kConfigMaps;
 
@@ -30,18 +31,6 @@ DevServerOptions client_cert_only() {
   return o;
 }
 
-// The ApiError thrown by `fn`, failing the test if something else (or nothing) was thrown.
-ApiError api_error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const ApiError& e) {
-    return e;
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "expected ApiError, got: " << e.what();
-  }
-  ADD_FAILURE() << "expected ApiError, nothing thrown";
-  return ApiError(0, "", "");
-}
 
 // A client certificate for the same user from a CA with the same name as the server's: only
 // the signature check can tell them apart.

@@ -94,6 +94,17 @@ TEST(ParseServerUrl, RejectsUnusableUrls) {
   EXPECT_EQ(message("ftp://h"), "server: unsupported scheme \"ftp\" (http or https)");
   EXPECT_EQ(message("https://user:pw@h"), "server: must not contain user information");
   EXPECT_EQ(message("not a url"), "server: not an absolute URL: \"not a url\"");
+  // Unparseable URLs are quoted without their userinfo.
+  EXPECT_EQ(message("https://u:secret@bad host"), "server: not an absolute URL: \"https://***@bad host\"");
+  // A password with a space or a '/' in it: everything up to the last '@' goes.
+  EXPECT_EQ(message("https://u:sec ret@h"), "server: not an absolute URL: \"https://***@h\"");
+  // Parses as scheme "u" without a host: neither the "scheme" nor the password is quoted.
+  EXPECT_EQ(message("u:secret@h:6443"), "server: not an absolute URL: \"***@h:6443\"");
+  EXPECT_EQ(message("localhost:6443"), "server: not an absolute URL: \"localhost:6443\"");
+  // Parseable URLs with userinfo were already refused without quoting them.
+  EXPECT_EQ(message("https://u:secret@h"), "server: must not contain user information");
+  // Nothing to hide: the value is quoted as it was.
+  EXPECT_EQ(message("https://bad host"), "server: not an absolute URL: \"https://bad host\"");
 }
 
 }  // namespace

@@ -4,10 +4,15 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
+#include <functional>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
 #include <string>
+
+#include <gtest/gtest.h>
+
+#include "operator/runtime/client/errors.hpp"
 
 namespace redraft::runtime::test {
 
@@ -45,6 +50,19 @@ inline void write_file(const std::filesystem::path& path, const std::string& tex
 inline std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// The ApiError thrown by `fn`, failing the test if something else (or nothing) was thrown.
+inline ApiError api_error_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const ApiError& e) {
+    return e;
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "expected ApiError, got: " << e.what();
+  }
+  ADD_FAILURE() << "expected ApiError, nothing thrown";
+  return ApiError(0, "", "");
 }
 
 }  // namespace redraft::runtime::test
