@@ -5,6 +5,7 @@
 #include <new>
 #include <ostream>
 #include <stdexcept>
+#include <utility>
 
 namespace redraft::api {
 
@@ -89,9 +90,10 @@ void Interner::insert_locked(Text::Rep* rep) {
   ++used_;
 }
 
+// The new table is allocated before the old one is touched, so a bad_alloc leaves it intact.
 void Interner::grow_locked() {
-  std::vector<Text::Rep*> old = std::move(slots_);
-  slots_.assign(old.empty() ? 64 : old.size() * 2, nullptr);
+  std::vector<Text::Rep*> bigger(slots_.empty() ? 64 : slots_.size() * 2, nullptr);
+  std::vector<Text::Rep*> old = std::exchange(slots_, std::move(bigger));
   used_ = 0;
   for (Text::Rep* rep : old) {
     if (rep) insert_locked(rep);
@@ -102,8 +104,8 @@ void Interner::grow_locked() {
 // the lock we hold, so releasing it here cannot race with intern(). Rebuilding instead of
 // deleting in place keeps probe chains intact without tombstones.
 void Interner::sweep_locked() {
-  std::vector<Text::Rep*> old = std::move(slots_);
-  slots_.assign(old.size(), nullptr);
+  std::vector<Text::Rep*> fresh(slots_.size(), nullptr);
+  std::vector<Text::Rep*> old = std::exchange(slots_, std::move(fresh));
   used_ = 0;
   for (Text::Rep* rep : old) {
     if (!rep) continue;

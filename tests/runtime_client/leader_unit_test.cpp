@@ -46,7 +46,7 @@ TEST(LeaseDecision, MissingLeaseIsAcquiredByCreating) {
 TEST(LeaseDecision, OwnLeaseIsRenewedKeepingAcquireTimeAndTransitions) {
   LeaseRecord mine = held_by("me", 4);
   mine.acquire_time = "2026-11-21T11:00:00.000000Z";
-  const Observation obs = observe({}, mine, t0, 2200ms);
+  const Observation obs = observe({}, mine, t0, t0, 2700ms);
   const auto d = decide(mine, obs, t0 + 2s, wall0 + 2s, "me", {});
   EXPECT_EQ(d.action, Action::Renew);
   EXPECT_EQ(d.record.acquire_time, "2026-11-21T11:00:00.000000Z");
@@ -55,20 +55,20 @@ TEST(LeaseDecision, OwnLeaseIsRenewedKeepingAcquireTimeAndTransitions) {
 }
 
 TEST(LeaseDecision, LiveForeignLeaseMeansWaitUntilItStopsChangingForItsDuration) {
-  Observation obs = observe({}, held_by("other"), t0, 2200ms);
+  Observation obs = observe({}, held_by("other"), t0, t0, 2700ms);
   EXPECT_EQ(obs.observed_at, t0) << "a first read dates the record at the read";
   EXPECT_EQ(decide(held_by("other"), obs, t0 + 14s, wall0, "me", {}).action, Action::Wait);
   // Reads every 2 s; the holder renews between our reads at t0+8s and t0+10s: the renewal is
   // dated at the earlier read, the earliest moment it can have happened.
-  obs = observe(obs, held_by("other"), t0 + 8s, 2200ms);
+  obs = observe(obs, held_by("other"), t0 + 8s, t0 + 8s, 2700ms);
   EXPECT_EQ(obs.observed_at, t0);
   LeaseRecord renewed = held_by("other");
   renewed.renew_time = "2026-11-21T12:00:09.000000Z";
-  obs = observe(obs, renewed, t0 + 10s, 2200ms);
+  obs = observe(obs, renewed, t0 + 10s, t0 + 10s, 2700ms);
   EXPECT_EQ(obs.observed_at, t0 + 8s);
   EXPECT_EQ(decide(renewed, obs, t0 + 22s, wall0, "me", {}).action, Action::Wait);
   // Unchanged reads do not refresh the observation.
-  obs = observe(obs, renewed, t0 + 20s, 2200ms);
+  obs = observe(obs, renewed, t0 + 20s, t0 + 20s, 2700ms);
   EXPECT_EQ(obs.observed_at, t0 + 8s);
   EXPECT_EQ(lease_expiry(obs, {}), t0 + 23s);
   const auto d = decide(renewed, obs, t0 + 23s, wall0, "me", {});
@@ -77,19 +77,33 @@ TEST(LeaseDecision, LiveForeignLeaseMeansWaitUntilItStopsChangingForItsDuration)
   EXPECT_EQ(d.record.lease_transitions, 1);
 }
 
-TEST(LeaseDecision, AStalledReaderDatesAChangeAtMostOneRetryPeriodEarly) {
-  // Our previous read was 9 s ago (a stalled process): the change may have happened a moment
-  // ago, so it is dated one read gap (retry period + jitter) before this read, not 9 s back.
-  Observation obs = observe({}, held_by("other"), t0, 2200ms);
+TEST(LeaseDecision, AChangeIsNeverDatedMoreThanTheReadGapBeforeTheResponseThatShowedIt) {
+  // Our previous read was sent 9 s ago (a stalled process), or this read took 4 s to answer:
+  // either way the change may have happened a moment before the response, so it is dated one
+  // read gap (2.7 s) before the response, not back at the previous read.
+  Observation obs = observe({}, held_by("other"), t0, t0, 2700ms);
   LeaseRecord renewed = held_by("other");
   renewed.renew_time = "2026-11-21T12:00:09.000000Z";
-  obs = observe(obs, renewed, t0 + 9s, 2200ms);
-  EXPECT_EQ(obs.observed_at, t0 + 6800ms);
-  EXPECT_EQ(obs.read_at, t0 + 9s);
+  Observation stalled = observe(obs, renewed, t0 + 9s, t0 + 9s, 2700ms);
+  EXPECT_EQ(stalled.observed_at, t0 + 6300ms);
+  EXPECT_EQ(stalled.read_at, t0 + 9s);
+  obs = observe(obs, held_by("other"), t0 + 2s, t0 + 2100ms, 2700ms);
+  EXPECT_EQ(obs.read_at, t0 + 2s) << "the send time is what bounds the next change";
+  Observation slow = observe(obs, renewed, t0 + 4s, t0 + 8s, 2700ms);
+  EXPECT_EQ(slow.observed_at, t0 + 5300ms);
+  // A prompt read: the previous read's send time, the earliest the change can have happened.
+  Observation prompt = observe(obs, renewed, t0 + 4s, t0 + 4050ms, 2700ms);
+  EXPECT_EQ(prompt.observed_at, t0 + 2s);
+  // A first read is dated at its response (we cannot know how old the record is).
+  EXPECT_EQ(observe({}, renewed, t0, t0 + 1s, 2700ms).observed_at, t0 + 1s);
+}
+
+TEST(LeaseDecision, ReadGapCoversRetryJitterAndAQuarterRetryOfLatency) {
+  EXPECT_EQ(max_read_gap({}), 2700ms);
 }
 
 TEST(LeaseSchedule, FollowerWakesWhenTheHoldersLeaseRunsOut) {
-  Observation obs = observe({}, held_by("other"), t0, 2200ms);  // expires at t0+15s
+  Observation obs = observe({}, held_by("other"), t0, t0, 2700ms);  // expires at t0+15s
   // Far from expiry: the next retry tick (+jitter).
   NextAttempt next = next_attempt(false, t0 + 1s, {}, obs, {}, 150ms);
   EXPECT_EQ(next.at, t0 + 3s + 150ms);
@@ -101,26 +115,26 @@ TEST(LeaseSchedule, FollowerWakesWhenTheHoldersLeaseRunsOut) {
   next = next_attempt(false, t0 + 16s, {}, obs, {}, 0ms);
   EXPECT_EQ(next.at, t0 + 18s);
   // A released lease: the retry tick (the attempt itself takes it).
-  const Observation released = observe({}, released_record(held_by("other"), wall0), t0, 2200ms);
+  const Observation released = observe({}, released_record(held_by("other"), wall0), t0, t0, 2700ms);
   EXPECT_EQ(next_attempt(false, t0, {}, released, {}, 0ms).at, t0 + 2s);
 }
 
-TEST(LeaseSchedule, LeaderStepsDownAtTheRenewDeadlineWithoutStartingALateAttempt) {
+TEST(LeaseSchedule, LeaderRetriesUntilItsRenewDeadlineThenStepsDown) {
   const Observation none;
   const SteadyTime renewed = t0;
   // Just renewed: next renewal one retry period later.
   NextAttempt next = next_attempt(true, t0 + 100ms, renewed, none, {}, 0ms);
   EXPECT_EQ(next.at, t0 + 2100ms);
   EXPECT_FALSE(next.step_down);
-  // A failed attempt ending at t0+4s: one more attempt (t0+6s) still ends by the deadline.
-  next = next_attempt(true, t0 + 4s, renewed, none, {}, 0ms);
-  EXPECT_EQ(next.at, t0 + 6s);
+  // Failed attempts: retry every period while that is before the deadline (t0+10s).
+  next = next_attempt(true, t0 + 7900ms, renewed, none, {}, 0ms);
+  EXPECT_EQ(next.at, t0 + 9900ms);
   EXPECT_FALSE(next.step_down);
-  // Ending at t0+4.5s: an attempt at t0+6.5s could run past t0+10s, so step down at t0+10s.
-  next = next_attempt(true, t0 + 4500ms, renewed, none, {}, 0ms);
+  // The next retry would be at or after the deadline: step down at the deadline instead.
+  next = next_attempt(true, t0 + 8s, renewed, none, {}, 0ms);
   EXPECT_EQ(next.at, t0 + 10s);
   EXPECT_TRUE(next.step_down);
-  // An attempt that overran the deadline: step down now.
+  // An attempt that ended past the deadline: step down now.
   next = next_attempt(true, t0 + 11s, renewed, none, {}, 0ms);
   EXPECT_EQ(next.at, t0 + 11s);
   EXPECT_TRUE(next.step_down);
@@ -131,7 +145,7 @@ TEST(LeaseDecision, ReleasedLeaseIsTakenImmediately) {
   EXPECT_EQ(released.holder_identity, "");
   EXPECT_EQ(released.lease_duration_seconds, 1);
   EXPECT_EQ(released.lease_transitions, 2);
-  const Observation obs = observe({}, released, t0, 2200ms);
+  const Observation obs = observe({}, released, t0, t0, 2700ms);
   const auto d = decide(released, obs, t0, wall0, "me", {});
   EXPECT_EQ(d.action, Action::Acquire);
   EXPECT_EQ(d.record.lease_transitions, 3);
@@ -140,7 +154,7 @@ TEST(LeaseDecision, ReleasedLeaseIsTakenImmediately) {
 TEST(LeaseDecision, HolderDurationWinsOverOurs) {
   LeaseRecord short_lease = held_by("other");
   short_lease.lease_duration_seconds = 3;
-  const Observation obs = observe({}, short_lease, t0, 2200ms);
+  const Observation obs = observe({}, short_lease, t0, t0, 2700ms);
   EXPECT_EQ(decide(short_lease, obs, t0 + 2s, wall0, "me", {}).action, Action::Wait);
   EXPECT_EQ(decide(short_lease, obs, t0 + 3s, wall0, "me", {}).action, Action::Acquire);
 }
@@ -157,11 +171,11 @@ TEST(LeaderElectorOptionsTest, ValidationNamesTheField) {
   EXPECT_THAT([&] { validate(bad); },
               testing::ThrowsMessage<std::invalid_argument>(testing::HasSubstr("lease duration (15s)")));
   bad = ok;
-  bad.timing.retry_period = 4s;
+  bad.timing.retry_period = 10s;
   EXPECT_THAT([&] { validate(bad); },
               testing::ThrowsMessage<std::invalid_argument>(testing::HasSubstr("renew deadline (10s)")));
   bad = ok;
-  bad.timing.lease_duration = 12s;  // a follower may date a renewal one read gap (2.2 s) early
+  bad.timing.lease_duration = 12s;  // a follower may date a renewal one read gap (2.7 s) early
   EXPECT_THAT([&] { validate(bad); },
               testing::ThrowsMessage<std::invalid_argument>(testing::HasSubstr("lease duration (12s)")));
   EXPECT_NE(default_identity(), default_identity());

@@ -42,9 +42,13 @@ std::string stderr_note(std::size_t bytes) {
 }
 
 // The plugin runs in its own process group (see run_exec_plugin); killing the group also ends
-// what a shell plugin started. Called only while `pid` is unreaped, so the group id cannot have
-// been reused. SIGKILL cannot be caught, so the blocking wait that follows ends.
+// what a shell plugin started. An unreaped child keeps its pid (as a zombie), so the ids cannot
+// have been reused — unless the host program ignores SIGCHLD and the kernel already reaped it,
+// which the WNOHANG probe detects (ECHILD) before anything is signalled. SIGKILL cannot be
+// caught, so the blocking wait that follows ends.
 void kill_and_reap(pid_t pid, int* status) {
+  const pid_t probe = ::waitpid(pid, status, WNOHANG);
+  if (probe == pid || (probe < 0 && errno == ECHILD)) return;  // already gone: nothing to kill
   ::kill(-pid, SIGKILL);
   ::kill(pid, SIGKILL);
   while (::waitpid(pid, status, 0) < 0 && errno == EINTR) {

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <future>
 #include <random>
 #include <stdexcept>
 
@@ -43,11 +44,10 @@ void validate(const LeaderElectorOptions& options) {
   if (t.retry_period.count() <= 0) {
     throw std::invalid_argument("leader election retry period: must be positive");
   }
-  // The leader must fit at least one wait plus one whole attempt before its deadline.
-  if (t.renew_deadline <= t.retry_period + attempt_budget(t)) {
+  if (t.renew_deadline <= t.retry_period) {
     throw std::invalid_argument("leader election renew deadline (" +
                                 std::to_string(t.renew_deadline.count()) +
-                                "s): must be greater than three retry periods");
+                                "s): must be greater than the retry period");
   }
   // A candidate may date a renewal up to max_read_gap() early (see observe()), so the lease must
   // outlast the renew deadline by more than that for two leaders never to overlap.
@@ -71,12 +71,11 @@ LeaderElector::LeaderElector(RestConfig config, LeaderElectorOptions options,
                              LeaderCallbacks callbacks)
     : options_(std::move(options)), callbacks_(std::move(callbacks)) {
   validate(options_);
-  // Half a retry period per connect and per request keeps one attempt (GET + update) within
-  // attempt_budget(), which the leader's step-down schedule relies on.
-  const auto half_retry =
-      std::chrono::duration_cast<std::chrono::milliseconds>(options_.timing.retry_period) / 2;
-  config.request_timeout = std::min(config.request_timeout, half_retry);
-  config.connect_timeout = std::min(config.connect_timeout, half_retry);
+  // A hung request must not hold up the next attempt for long; the leader's deadline does not
+  // depend on it (see run()).
+  const auto retry = std::chrono::duration_cast<std::chrono::milliseconds>(options_.timing.retry_period);
+  config.request_timeout = std::min(config.request_timeout, retry);
+  config.connect_timeout = std::min(config.connect_timeout, retry);
   client_ = std::make_unique<Client>(std::move(config));
 }
 
@@ -107,7 +106,14 @@ void LeaderElector::run() {
   std::mt19937 rng{std::random_device{}()};
   while (!stop_) {
     const auto started = Clock::now();
-    const Attempt attempt = try_acquire_or_renew();
+    // The attempt runs on its own thread so that a leader steps down at its renew deadline even
+    // while a request (DNS, connect, an exec credential plugin, a 401 retry...) is still
+    // running: the safety of the election rests on that deadline, not on request timeouts.
+    auto pending = std::async(std::launch::async, [this] { return try_acquire_or_renew(); });
+    if (leading_ && pending.wait_until(last_renew + timing.renew_deadline) == std::future_status::timeout) {
+      lose_leadership("renew deadline exceeded while an attempt was still running");
+    }
+    const Attempt attempt = pending.get();
     if (attempt == Attempt::Held) {
       last_renew = started;
       if (!leading_) become_leader();
@@ -180,7 +186,7 @@ LeaderElector::Attempt LeaderElector::try_acquire_or_renew() {
       return Attempt::Held;
     }
     const LeaseRecord current = lease_record_from(lease);
-    observation_ = observe(observation_, current, now, max_read_gap(options_.timing));
+    observation_ = observe(observation_, current, now, Clock::now(), max_read_gap(options_.timing));
     note_holder(current.holder_identity);
     const Decision d = decide(current, observation_, now, wall, options_.identity, options_.timing);
     if (d.action == Action::Wait) return Attempt::HeldByOther;

@@ -3,14 +3,15 @@
 // - Candidates try to acquire every retry period (2 s); a lease counts as held while its record
 //   keeps changing within leaseDurationSeconds (15 s) on OUR clock (see lease_decision.hpp), and
 //   a candidate wakes exactly when the holder's lease runs out.
-// - The leader renews every retry period. If it cannot renew by renew_deadline (10 s), or sees
-//   someone else holding the lease, it stops leading at once (on_stopped_leading) — before the
-//   15 s lease can expire for the others, so two leaders never overlap. It never starts an
-//   attempt that could still be running at the deadline (see next_attempt()).
+// - The leader renews every retry period. If it has not renewed by renew_deadline (10 s) — even
+//   while an attempt is still in flight — or sees someone else holding the lease, it stops
+//   leading at once (on_stopped_leading), before the 15 s lease can expire for the others, so
+//   two leaders never overlap.
 // - stop() while leading releases the lease (empty holder), so a successor takes over at its
 //   next attempt instead of waiting for expiry.
-// The elector owns its own Client whose request timeout is the retry period, so a hung request
-// cannot delay noticing the loss of leadership by more than one retry period.
+// on_started_leading / on_stopped_leading run on the election thread; on_new_leader runs on the
+// thread of the attempt that saw the change. The elector owns its own Client whose request
+// timeout is the retry period.
 #pragma once
 
 #include <atomic>
@@ -45,7 +46,7 @@ struct LeaderCallbacks {
   // Leadership lost (renew deadline passed, or another holder seen) or given up by stop().
   // Stop all leader-only work immediately.
   std::function<void()> on_stopped_leading;
-  // The observed holder changed ("" = released).
+  // The observed holder changed ("" = released). Called from inside an attempt: keep it short.
   std::function<void(const std::string& identity)> on_new_leader;
 };
 

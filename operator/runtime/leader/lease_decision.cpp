@@ -4,15 +4,15 @@
 
 namespace redraft::runtime::leader {
 
-Observation observe(const Observation& previous, const LeaseRecord& current, SteadyTime now,
-                    std::chrono::milliseconds max_gap) {
+Observation observe(const Observation& previous, const LeaseRecord& current, SteadyTime sent,
+                    SteadyTime received, std::chrono::milliseconds max_gap) {
   if (previous.record && *previous.record == current) {
     Observation unchanged = previous;
-    unchanged.read_at = now;
+    unchanged.read_at = sent;
     return unchanged;
   }
-  if (!previous.record) return Observation{current, now, now};
-  return Observation{current, std::max(previous.read_at, now - max_gap), now};
+  if (!previous.record) return Observation{current, received, sent};
+  return Observation{current, std::max(previous.read_at, received - max_gap), sent};
 }
 
 SteadyTime lease_expiry(const Observation& observation, const ElectionTiming& timing) {
@@ -29,17 +29,13 @@ bool lease_expired(const Observation& observation, SteadyTime now, const Electio
   return lease_expiry(observation, timing) <= now;
 }
 
-std::chrono::milliseconds attempt_budget(const ElectionTiming& timing) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(timing.retry_period) * 2;
-}
-
 NextAttempt next_attempt(bool leading, SteadyTime now, SteadyTime last_renew,
                          const Observation& observation, const ElectionTiming& timing,
                          std::chrono::milliseconds jitter) {
   if (leading) {
-    const SteadyTime at = now + timing.retry_period;
     const SteadyTime deadline = last_renew + timing.renew_deadline;
-    if (at + attempt_budget(timing) > deadline) return {std::max(now, deadline), true};
+    const SteadyTime at = now + timing.retry_period;
+    if (at >= deadline) return {std::max(now, deadline), true};
     return {at, false};
   }
   SteadyTime at = now + timing.retry_period + jitter;

@@ -4,13 +4,14 @@
 // observed has not changed for less than its leaseDurationSeconds. Comparing the holder's
 // renewTime with our wall clock would make the election depend on clock skew between nodes.
 //
-// When a change is seen, the renewal happened some time since our previous read. client-go
-// dates it at the read that saw it (the latest possible moment), so a successor takes over up
-// to one retry period later than needed. We date it at the previous read (the earliest possible
-// moment), but never earlier than max_read_gap() before the read that saw it, so a stalled
-// reader cannot make a fresh renewal look old. That is at most max_read_gap() early, and it
-// stays safe because a leader that cannot renew stops leading at renew_deadline, which
-// validate() keeps below lease_duration - max_read_gap().
+// When a change is seen, the renewal happened after the server answered our previous read, so
+// after we SENT that read, and before we RECEIVED this one. client-go dates it at the read that
+// saw it (the latest possible moment), so a successor takes over up to one retry period later
+// than needed. We date it at the previous read's send time (the earliest possible moment), but
+// never earlier than max_read_gap() before the response that showed it — so the dating is at
+// most max_read_gap() early, however slow the reads were. That is safe because a leader stops
+// leading at its renew deadline whatever its requests are doing, and validate() keeps
+// renew_deadline + max_read_gap() below lease_duration.
 #pragma once
 
 #include <chrono>
@@ -31,26 +32,31 @@ struct ElectionTiming {
 };
 
 // Followers add up to this much random delay to each retry, so competing candidates do not hit
-// the server in lockstep. Their reads are therefore at most retry_period + kRetryJitter apart.
+// the server in lockstep.
 inline constexpr std::chrono::milliseconds kRetryJitter{200};
 
-// The longest gap between two reads of an on-schedule follower.
+// How far back from the response that shows a change we may date the change: an on-schedule
+// follower sends its reads a retry period plus jitter apart, and a read takes some time; a
+// quarter of a retry period is allowed for that. A slower read (a stalled or starved follower)
+// only makes the dating later than necessary, never earlier than this window.
 inline std::chrono::milliseconds max_read_gap(const ElectionTiming& timing) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(timing.retry_period) + kRetryJitter;
+  const auto retry = std::chrono::duration_cast<std::chrono::milliseconds>(timing.retry_period);
+  return retry + kRetryJitter + retry / 4;
 }
 
 // What an elector remembers about the lease between attempts.
 struct Observation {
   std::optional<LeaseRecord> record;  // nullopt before the first read
   SteadyTime observed_at{};           // earliest moment `record` can have been written
-  SteadyTime read_at{};               // when we last read it
+  SteadyTime read_at{};               // when we sent our latest read of it
 };
 
-// Folds a read made at `now` into the observation: observed_at moves only when the record
-// changed (to the previous read, at most `max_gap` before now; to `now` on a first read), so a
-// holder that stops renewing ages out even though we keep reading its record.
-Observation observe(const Observation& previous, const LeaseRecord& current, SteadyTime now,
-                    std::chrono::milliseconds max_gap);
+// Folds a read (sent at `sent`, answered at `received`) into the observation: observed_at moves
+// only when the record changed — to the previous read's send time, but no earlier than
+// `max_gap` before `received`; on a first read to `received` — so a holder that stops renewing
+// ages out even though we keep reading its record.
+Observation observe(const Observation& previous, const LeaseRecord& current, SteadyTime sent,
+                    SteadyTime received, std::chrono::milliseconds max_gap);
 
 enum class Action {
   Acquire,  // take the lease (free, released, or expired): write `record`
@@ -77,19 +83,15 @@ bool lease_expired(const Observation& observation, SteadyTime now, const Electio
 // When the observed lease runs out (time_point::min() when nothing was observed).
 SteadyTime lease_expiry(const Observation& observation, const ElectionTiming& timing);
 
-// The longest one acquire/renew attempt can take (a GET and an update, each allowed a connect
-// and a request timeout of half a retry period; the elector configures its client so).
-std::chrono::milliseconds attempt_budget(const ElectionTiming& timing);
-
 struct NextAttempt {
   SteadyTime at;
   bool step_down = false;  // at `at`, stop leading instead of attempting
 };
 
 // When to try next, after an attempt that ended at `now`.
-// - A leader retries every retry period, but never starts an attempt that could still be running
-//   at its renew deadline (last_renew + renew_deadline): it then waits for the deadline and steps
-//   down, so it has stopped leading before anyone can take the lease over.
+// - A leader retries every retry period until its renew deadline (last_renew + renew_deadline),
+//   where it steps down. (The elector also steps down at the deadline while an attempt is still
+//   running: see LeaderElector::run.)
 // - A follower retries every retry period (+jitter), or exactly when the holder's lease runs out
 //   if that comes sooner, so a dead leader is replaced when its lease ends, not up to a retry
 //   period later.
