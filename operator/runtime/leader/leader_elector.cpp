@@ -201,6 +201,11 @@ LeaderElector::Attempt LeaderElector::try_acquire_or_renew() {
     spdlog::debug("leader election: {} attempt on {}/{} failed: {}", options_.identity, ns, name,
                   e.what());
     return Attempt::Failed;
+  } catch (...) {
+    // Rethrown by the future in run() this would end the election thread and the process.
+    spdlog::debug("leader election: {} attempt on {}/{} failed: non-standard exception",
+                  options_.identity, ns, name);
+    return Attempt::Failed;
   }
 }
 
