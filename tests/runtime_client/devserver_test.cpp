@@ -24,6 +24,7 @@ using nlohmann::json;
 using redraft::testing::DevServer;
 using redraft::testing::DevServerOptions;
 using test::api_error_of;
+using test::transport_error_of;
 using namespace std::chrono_literals;
 
 const ResourceType& kCm = resources::kConfigMaps;
@@ -45,17 +46,6 @@ std::exception_ptr capture(F&& fn) {
   return nullptr;
 }
 
-
-std::string transport_error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const TransportError& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    return std::string("<other exception> ") + e.what();
-  }
-  return "<nothing thrown>";
-}
 
 class ClientAgainstDevServer : public ::testing::Test {
  protected:

@@ -65,4 +65,16 @@ inline ApiError api_error_of(const std::function<void()>& fn) {
   return ApiError(0, "", "");
 }
 
+// What `fn` threw as a TransportError, or a marker saying what happened instead.
+inline std::string transport_error_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const TransportError& e) {
+    return e.what();
+  } catch (const std::exception& e) {
+    return std::string("<other exception> ") + e.what();
+  }
+  return "<nothing thrown>";
+}
+
 }  // namespace redraft::runtime::test

@@ -5,12 +5,14 @@
 #include "operator/runtime/client/client.hpp"
 #include "operator/runtime/client/transport.hpp"
 #include "tests/runtime_client/canned_server.hpp"
+#include "tests/runtime_client/test_support.hpp"
 
 namespace redraft::runtime {
 namespace {
 
 using test::CannedServer;
 using test::http_json;
+using test::transport_error_of;
 using namespace std::chrono_literals;
 
 const std::string kConfigMap = R"({"kind":"ConfigMap","metadata":{"name":"c"}})";
@@ -21,17 +23,6 @@ RestConfig config_for(const CannedServer& server) {
   config.bearer_token = "wire-token";
   config.request_timeout = 10s;
   return config;
-}
-
-std::string transport_error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const TransportError& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    return std::string("<other exception> ") + e.what();
-  }
-  return "<nothing thrown>";
 }
 
 TEST(Transport, SendsMethodTargetAndHeaders) {
