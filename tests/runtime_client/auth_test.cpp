@@ -19,17 +19,9 @@ namespace redraft::runtime {
 namespace {
 
 using test::TempDir;
+using test::transport_error_of;
 using test::write_file;
 using namespace std::chrono_literals;
-
-std::string transport_error(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const TransportError& e) {
-    return e.what();
-  }
-  return "<no TransportError>";
-}
 
 TEST(ParseRfc3339, UtcOffsetsAndFractions) {
   auto t = parse_rfc3339("2026-11-21T11:30:00Z");
@@ -63,21 +55,21 @@ TEST(ParseExecCredential, TokenCertificateAndExpiry) {
 
 TEST(ParseExecCredential, RejectsWithFieldNamesAndWithoutSecrets) {
   const std::string v1 = "client.authentication.k8s.io/v1";
-  EXPECT_EQ(transport_error([&] { parse_exec_credential("not json secret-tok", v1); }),
+  EXPECT_EQ(transport_error_of([&] { parse_exec_credential("not json secret-tok", v1); }),
             "ExecCredential: output is not a JSON object");
-  EXPECT_EQ(transport_error([&] {
+  EXPECT_EQ(transport_error_of([&] {
               parse_exec_credential(
                   R"({"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"secret-tok"}})",
                   v1);
             }),
             "ExecCredential: apiVersion: \"client.authentication.k8s.io/v1beta1\" but the "
             "kubeconfig asks for \"client.authentication.k8s.io/v1\"");
-  EXPECT_EQ(transport_error([&] {
+  EXPECT_EQ(transport_error_of([&] {
               parse_exec_credential(
                   R"({"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{}})", v1);
             }),
             "ExecCredential: status: needs token or clientCertificateData/clientKeyData");
-  std::string bad_expiry = transport_error([&] {
+  std::string bad_expiry = transport_error_of([&] {
     parse_exec_credential(
         R"({"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"secret-tok","expirationTimestamp":"soon"}})",
         v1);
@@ -112,7 +104,7 @@ TEST(RunExecPlugin, FailuresAreTransportErrorsWithStatusAndHintButNoStderrText) 
   ExecConfig config;
   config.command = (dir / "fail.sh").string();
   config.install_hint = "see docs";
-  const std::string failed = transport_error([&] { run_exec_plugin(config, "", ""); });
+  const std::string failed = transport_error_of([&] { run_exec_plugin(config, "", ""); });
   EXPECT_EQ(failed, "exec credential plugin \"" + config.command +
                         "\": exited with status 2 (stderr not shown, 39 bytes: it may contain "
                         "credentials) (see docs)");
@@ -121,25 +113,25 @@ TEST(RunExecPlugin, FailuresAreTransportErrorsWithStatusAndHintButNoStderrText) 
   write_file(dir / "quiet.sh", "#!/bin/sh\nexit 5\n", true);
   config.command = (dir / "quiet.sh").string();
   config.install_hint.clear();
-  EXPECT_EQ(transport_error([&] { run_exec_plugin(config, "", ""); }),
+  EXPECT_EQ(transport_error_of([&] { run_exec_plugin(config, "", ""); }),
             "exec credential plugin \"" + config.command + "\": exited with status 5");
 
   config.command = (dir / "does-not-exist").string();
   config.install_hint.clear();
-  EXPECT_NE(transport_error([&] { run_exec_plugin(config, "", ""); }).find("cannot start"),
+  EXPECT_NE(transport_error_of([&] { run_exec_plugin(config, "", ""); }).find("cannot start"),
             std::string::npos);
 
   write_file(dir / "slow.sh", "#!/bin/sh\nexec sleep 30\n", true);
   config.command = (dir / "slow.sh").string();
   config.timeout = 1s;
   auto start = std::chrono::steady_clock::now();
-  EXPECT_EQ(transport_error([&] { run_exec_plugin(config, "", ""); }),
+  EXPECT_EQ(transport_error_of([&] { run_exec_plugin(config, "", ""); }),
             "exec credential plugin \"" + config.command + "\": timed out after 1s");
   EXPECT_LT(std::chrono::steady_clock::now() - start, 20s);
 
   write_file(dir / "garbage.sh", "#!/bin/sh\necho 'token: secret-tok'\n", true);
   config.command = (dir / "garbage.sh").string();
-  std::string garbage = transport_error([&] { run_exec_plugin(config, "", ""); });
+  std::string garbage = transport_error_of([&] { run_exec_plugin(config, "", ""); });
   EXPECT_NE(garbage.find("output is not a JSON object"), std::string::npos);
   EXPECT_EQ(garbage.find("secret-tok"), std::string::npos);
 }
@@ -183,7 +175,7 @@ TEST(RunExecPlugin, TimeoutKillsThePluginsWholeProcessGroup) {
   config.env = {{"PIDS", dir.path().string()}};
   // Long enough for a loaded machine to start the script and write its pid file first.
   config.timeout = 5s;
-  EXPECT_EQ(transport_error([&] { run_exec_plugin(config, "", ""); }),
+  EXPECT_EQ(transport_error_of([&] { run_exec_plugin(config, "", ""); }),
             "exec credential plugin \"" + config.command + "\": timed out after 5s");
   const pid_t child = read_pid(dir / "child");
   ASSERT_GT(child, 0) << "the plugin never started its child";
@@ -208,7 +200,7 @@ TEST(RunExecPlugin, APluginThatClosesItsOutputAndNeverExitsTimesOut) {
   auto result = std::make_shared<std::promise<std::string>>();
   std::future<std::string> done = result->get_future();
   std::thread([config, result] {
-    result->set_value(transport_error([&] { run_exec_plugin(config, "", ""); }));
+    result->set_value(transport_error_of([&] { run_exec_plugin(config, "", ""); }));
   }).detach();
   if (done.wait_for(60s) != std::future_status::ready) {
     const pid_t plugin = read_pid(dir / "plugin");

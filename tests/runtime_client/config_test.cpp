@@ -18,14 +18,7 @@ constexpr const char* kCaB64 = "Q0EtUEVN";
 constexpr const char* kCertB64 = "Q0VSVC1QRU0=";
 constexpr const char* kKeyB64 = "S0VZLVBFTQ==";
 
-std::string config_error(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "<no ConfigError>";
-}
+std::string config_error(const std::function<void()>& fn) { return test::what_thrown<ConfigError>(fn); }
 
 std::string two_contexts(const std::string& user_a, const std::string& cluster_a) {
   return "apiVersion: v1\nkind: Config\ncurrent-context: a\n"

@@ -1,6 +1,7 @@
 // Watch stream decoding and server URL parsing: pure parts of the transport.
 #include <gtest/gtest.h>
 
+#include "tests/runtime_client/test_support.hpp"
 #include "operator/runtime/client/transport.hpp"
 #include "operator/runtime/client/watch_decoder.hpp"
 
@@ -82,12 +83,7 @@ TEST(ParseServerUrl, SchemesPortsAndPrefix) {
 
 TEST(ParseServerUrl, RejectsUnusableUrls) {
   auto message = [](std::string_view url) {
-    try {
-      parse_server_url(url);
-    } catch (const ConfigError& e) {
-      return std::string(e.what());
-    }
-    return std::string("<no ConfigError>");
+    return test::what_thrown<ConfigError>([&] { parse_server_url(url); });
   };
   EXPECT_EQ(message(""), "server: must not be empty");
   EXPECT_EQ(message("127.0.0.1:6443"), "server: not an absolute URL: \"127.0.0.1:6443\"");

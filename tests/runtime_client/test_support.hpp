@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include "operator/runtime/client/config.hpp"
 #include "operator/runtime/client/errors.hpp"
 
 namespace redraft::runtime::test {
@@ -65,16 +66,21 @@ inline ApiError api_error_of(const std::function<void()>& fn) {
   return ApiError(0, "", "");
 }
 
-// What `fn` threw as a TransportError, or a marker saying what happened instead.
-inline std::string transport_error_of(const std::function<void()>& fn) {
+// The message of the `Error` that `fn` threw, or a marker saying what happened instead.
+template <typename Error>
+std::string what_thrown(const std::function<void()>& fn) {
   try {
     fn();
-  } catch (const TransportError& e) {
+  } catch (const Error& e) {
     return e.what();
   } catch (const std::exception& e) {
     return std::string("<other exception> ") + e.what();
   }
   return "<nothing thrown>";
+}
+
+inline std::string transport_error_of(const std::function<void()>& fn) {
+  return what_thrown<TransportError>(fn);
 }
 
 }  // namespace redraft::runtime::test
