@@ -21,6 +21,7 @@
 using namespace redraft::runtime;
 using namespace redraft::runtime::cache;
 using redraft::testing::DevServer;
+using redraft::testing::cm_options;
 using redraft::testing::eventually;
 using nlohmann::json;
 using namespace std::chrono_literals;
@@ -104,13 +105,6 @@ std::string describe(const Informer<json>& informer) {
   return "lists=" + std::to_string(s.lists) + " watches=" + std::to_string(s.watches) +
          " gone=" + std::to_string(s.gone) + " errors=" + std::to_string(s.errors) +
          " events=" + std::to_string(s.events) + " rv=" + informer.reflector().last_resource_version();
-}
-
-InformerOptions cm_options() {
-  InformerOptions o;
-  o.type = kCM;
-  o.namespace_ = "default";
-  return o;
 }
 
 }  // namespace

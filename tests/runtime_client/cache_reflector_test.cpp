@@ -22,6 +22,8 @@ using namespace redraft::runtime;
 using namespace redraft::runtime::cache;
 using redraft::testing::DevServer;
 using redraft::testing::DevServerOptions;
+using redraft::testing::cm_options;
+using redraft::testing::configmap;
 using redraft::testing::eventually;
 using nlohmann::json;
 using namespace std::chrono_literals;
@@ -29,20 +31,6 @@ using namespace std::chrono_literals;
 namespace {
 
 const ResourceType& kCM = resources::kConfigMaps;
-
-json configmap(const std::string& name, const std::string& ns = "default") {
-  return {{"apiVersion", "v1"},
-          {"kind", "ConfigMap"},
-          {"metadata", {{"name", name}, {"namespace", ns}}},
-          {"data", {{"k", "v"}}}};
-}
-
-InformerOptions cm_options() {
-  InformerOptions o;
-  o.type = kCM;
-  o.namespace_ = "default";
-  return o;
-}
 
 // Every on_add the handlers saw, in order (names only).
 struct Adds {

@@ -10,7 +10,27 @@
 #include <thread>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "operator/runtime/cache/informer.hpp"
+
 namespace redraft::testing {
+
+// Informer options for the ConfigMaps of namespace "default" (what most cache tests watch).
+inline runtime::cache::InformerOptions cm_options() {
+  runtime::cache::InformerOptions o;
+  o.type = runtime::resources::kConfigMaps;
+  o.namespace_ = "default";
+  return o;
+}
+
+// A minimal ConfigMap named `name` in `ns`.
+inline nlohmann::json configmap(const std::string& name, const std::string& ns = "default") {
+  return {{"apiVersion", "v1"},
+          {"kind", "ConfigMap"},
+          {"metadata", {{"name", name}, {"namespace", ns}}},
+          {"data", {{"k", "v"}}}};
+}
 
 // Polls `condition` every 20 ms until it holds or `timeout` passes; returns its last value.
 inline bool eventually(const std::function<bool()>& condition,

@@ -21,6 +21,8 @@
 using namespace redraft::runtime;
 using namespace redraft::runtime::cache;
 using redraft::testing::DevServer;
+using redraft::testing::cm_options;
+using redraft::testing::configmap;
 using redraft::testing::eventually;
 using redraft::testing::http_request;
 using nlohmann::json;
@@ -28,20 +30,6 @@ using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 
 namespace {
-
-json configmap(const std::string& name) {
-  return {{"apiVersion", "v1"},
-          {"kind", "ConfigMap"},
-          {"metadata", {{"name", name}, {"namespace", "default"}}},
-          {"data", {{"k", "v"}}}};
-}
-
-InformerOptions cm_options() {
-  InformerOptions o;
-  o.type = resources::kConfigMaps;
-  o.namespace_ = "default";
-  return o;
-}
 
 // The value of redraft_cache_objects{resource} scraped from the server's /metrics, which must
 // parse as valid exposition text; -1 when the series is absent.

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "devserver_fixture.hpp"
+#include "cache_test_support.hpp"
 #include "operator/runtime/client/client.hpp"
 #include "operator/runtime/leader/leader_elector.hpp"
 #include "operator/runtime/leader/lease_record.hpp"
@@ -21,16 +22,8 @@ namespace redraft::runtime {
 namespace {
 
 using redraft::testing::DevServer;
+using redraft::testing::eventually;
 using namespace std::chrono_literals;
-
-bool eventually(const std::function<bool()>& condition, std::chrono::seconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return condition();
-}
 
 leader::LeaseRecord read_lease(Client& client) {
   try {
