@@ -80,11 +80,6 @@ void expect_object(const json& j) {
 
 // ---- leaf readers ----
 
-void read(const json& j, std::string& out) {
-  if (!j.is_string()) type_error("string", j);
-  out = j.get<std::string>();
-}
-
 // Interned when the caller decodes inside an InternScope (the informer cache does).
 void read(const json& j, Text& out) {
   if (!j.is_string()) type_error("string", j);
@@ -252,7 +247,7 @@ void check_kind(const json& j, const char* kind) {
   expect_object(j);
   auto it = j.find("kind");
   if (it == j.end() || it->is_null()) return;
-  std::string actual;
+  Text actual;
   within("kind", [&] { read(*it, actual); });
   if (actual != kind) {
     throw PathedError("kind", std::string("expected \"") + kind + "\", got \"" + actual + "\"");

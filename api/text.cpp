@@ -90,31 +90,28 @@ void Interner::insert_locked(Text::Rep* rep) {
   ++used_;
 }
 
-// The new table is allocated before the old one is touched, so a bad_alloc leaves it intact.
-void Interner::grow_locked() {
-  std::vector<Text::Rep*> bigger(slots_.empty() ? 64 : slots_.size() * 2, nullptr);
-  std::vector<Text::Rep*> old = std::exchange(slots_, std::move(bigger));
-  used_ = 0;
-  for (Text::Rep* rep : old) {
-    if (rep) insert_locked(rep);
-  }
-}
-
-// A count of 1 means only the table holds the value; nobody can take a new reference without
-// the lock we hold, so releasing it here cannot race with intern(). Rebuilding instead of
-// deleting in place keeps probe chains intact without tombstones.
-void Interner::sweep_locked() {
-  std::vector<Text::Rep*> fresh(slots_.size(), nullptr);
-  std::vector<Text::Rep*> old = std::exchange(slots_, std::move(fresh));
+// Moves every entry into a fresh table of `capacity` slots (allocated before the old one is
+// touched, so a bad_alloc leaves it intact). With `drop_unheld`, values only the table holds are
+// released instead: a count of 1 means nobody else has a reference, and nobody can take one
+// without the lock we hold, so this cannot race with intern(). Rebuilding instead of deleting in
+// place keeps probe chains intact without tombstones.
+void Interner::rebuild_locked(std::size_t capacity, bool drop_unheld) {
+  std::vector<Text::Rep*> old = std::exchange(slots_, std::vector<Text::Rep*>(capacity, nullptr));
   used_ = 0;
   for (Text::Rep* rep : old) {
     if (!rep) continue;
-    if (rep->refs.load(std::memory_order_acquire) == 1) {
+    if (drop_unheld && rep->refs.load(std::memory_order_acquire) == 1) {
       Text::release(rep);
     } else {
       insert_locked(rep);
     }
   }
+}
+
+void Interner::grow_locked() { rebuild_locked(slots_.empty() ? 64 : slots_.size() * 2, false); }
+
+void Interner::sweep_locked() {
+  rebuild_locked(slots_.size(), true);
   sweep_at_ = std::max<std::size_t>(1024, used_ * 2);
 }
 

@@ -67,7 +67,6 @@ class Text {
   const char* data() const noexcept { return c_str(); }
 
   std::size_t size() const noexcept { return rep_ ? rep_->size : 0; }
-  std::size_t length() const noexcept { return size(); }
   bool empty() const noexcept { return rep_ == nullptr; }
   char front() const { return view().front(); }
   char back() const { return view().back(); }
@@ -161,6 +160,7 @@ class Interner {
  private:
   void sweep_locked();
   void grow_locked();
+  void rebuild_locked(std::size_t capacity, bool drop_unheld);
   void insert_locked(Text::Rep* rep);
 
   mutable std::mutex mu_;

@@ -23,11 +23,11 @@ std::string quote(std::string_view value) {
       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-void require(Errors& errors, const std::string& field, const std::string& value) {
+void require(Errors& errors, const std::string& field, std::string_view value) {
   if (value.empty()) errors.push_back({field, "Required value"});
 }
 
-void check_enum(Errors& errors, const std::string& field, const std::string& value,
+void check_enum(Errors& errors, const std::string& field, std::string_view value,
                 std::initializer_list<const char*> allowed, bool required) {
   if (value.empty()) {
     if (required) errors.push_back({field, "Required value"});
@@ -64,7 +64,7 @@ std::optional<std::string> dns_subdomain_problem(std::string_view name) {
   return std::nullopt;
 }
 
-void check_object_name(Errors& errors, const std::string& field, const std::string& name,
+void check_object_name(Errors& errors, const std::string& field, std::string_view name,
                        bool required) {
   if (name.empty()) {
     if (required) errors.push_back({field, "Required value"});
@@ -77,7 +77,7 @@ void check_ref(Errors& errors, const std::string& field, const LocalObjectRefere
   check_object_name(errors, field + ".name", ref.name, true);
 }
 
-void check_branch(Errors& errors, const std::string& field, const std::string& name,
+void check_branch(Errors& errors, const std::string& field, std::string_view name,
                   bool required) {
   if (name.empty() && !required) return;
   if (auto problem = branch_name_problem(name)) errors.push_back({field, *problem});
@@ -258,7 +258,7 @@ std::optional<std::string> repo_path_problem(std::string_view path) {
   return std::nullopt;
 }
 
-void check_text(Errors& errors, const std::string& field, const std::string& text) {
+void check_text(Errors& errors, const std::string& field, std::string_view text) {
   if (text.size() > kMaxTextLength) {
     errors.push_back({field, "must be no more than " + std::to_string(kMaxTextLength) + " bytes"});
   }
