@@ -24,8 +24,6 @@ double seconds_since(Clock::time_point start) {
 
 bool is_success(int status) { return status >= 200 && status < 300; }
 
-bool is_gone_status(const ApiError& error) { return is_gone(error); }
-
 TlsSettings tls_settings(const RestConfig& config) {
   TlsSettings tls;
   tls.ca_pem = config.ca_pem;
@@ -84,23 +82,33 @@ struct Client::Impl {
     return out;
   }
 
-  HttpResponse send(const HttpRequest& request) {
+  // Sends with the current credentials and records the request metric; a 401 means rotated
+  // token files or expired plugin credentials, so they are refreshed and the request is tried
+  // once more. `exchange` does the round trip, `status_of` reads the HTTP status of its result.
+  template <typename Exchange, typename StatusOf>
+  auto with_credentials(const HttpRequest& request, Exchange exchange, StatusOf status_of) {
     for (int attempt = 0;; ++attempt) {
       limiter.acquire();
       HttpRequest authorized = authorize(request);
       auto start = Clock::now();
-      HttpResponse response;
+      decltype(exchange(authorized)) result;
       try {
-        response = transport.round_trip(authorized, config.request_timeout);
+        result = exchange(authorized);
       } catch (const TransportError&) {
         observe(request.method, 0, seconds_since(start));
         throw;
       }
-      observe(request.method, response.status, seconds_since(start));
-      // Rotated token files and expired plugin credentials show up as 401: refresh once.
-      if (response.status == 401 && attempt == 0 && credentials.invalidate()) continue;
-      return response;
+      const int status = status_of(result);
+      observe(request.method, status, seconds_since(start));
+      if (status == 401 && attempt == 0 && credentials.invalidate()) continue;
+      return result;
     }
+  }
+
+  HttpResponse send(const HttpRequest& request) {
+    return with_credentials(
+        request, [&](const HttpRequest& r) { return transport.round_trip(r, config.request_timeout); },
+        [](const HttpResponse& response) { return response.status; });
   }
 
   nlohmann::json request(const HttpRequest& request) {
@@ -116,21 +124,9 @@ struct Client::Impl {
   }
 
   std::unique_ptr<HttpTransport::Stream> open_watch(const HttpRequest& request) {
-    for (int attempt = 0;; ++attempt) {
-      limiter.acquire();
-      HttpRequest authorized = authorize(request);
-      auto start = Clock::now();
-      std::unique_ptr<HttpTransport::Stream> stream;
-      try {
-        stream = transport.open_stream(authorized, config.request_timeout);
-      } catch (const TransportError&) {
-        observe(request.method, 0, seconds_since(start));
-        throw;
-      }
-      observe(request.method, stream->status(), seconds_since(start));
-      if (stream->status() == 401 && attempt == 0 && credentials.invalidate()) continue;
-      return stream;
-    }
+    return with_credentials(
+        request, [&](const HttpRequest& r) { return transport.open_stream(r, config.request_timeout); },
+        [](const std::unique_ptr<HttpTransport::Stream>& stream) { return stream->status(); });
   }
 };
 
@@ -246,7 +242,7 @@ WatchResult Client::watch(const ResourceType& type, std::string_view ns,
   std::unique_ptr<HttpTransport::Stream> stream = impl_->open_watch(build_watch(type, ns, options));
   if (stream->status() != 200) {
     ApiError error = decode_api_error(stream->status(), stream->read_all(impl_->config.request_timeout));
-    if (is_gone_status(error)) {
+    if (is_gone(error)) {
       result.end = WatchResult::End::Gone;
       return result;
     }
@@ -269,7 +265,7 @@ WatchResult Client::watch(const ResourceType& type, std::string_view ns,
         if (event.type == "ERROR") {
           // The server reports problems in-stream as a metav1.Status (410 ⇒ relist).
           ApiError error = decode_api_error(500, event.object.dump());
-          if (is_gone_status(error)) {
+          if (is_gone(error)) {
             result.end = WatchResult::End::Gone;
             return result;
           }
