@@ -5,13 +5,13 @@
 #include <sstream>
 
 namespace redraft::executor::git {
-namespace {
-
 std::string lower(std::string_view s) {
   std::string out(s);
   std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
   return out;
 }
+
+namespace {
 
 bool host_listed(const std::string& hosts, const std::string& host) {
   std::size_t start = 0;

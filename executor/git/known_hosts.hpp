@@ -7,6 +7,9 @@
 
 namespace redraft::executor::git {
 
+// ASCII lower case (host names compare case-insensitively).
+std::string lower(std::string_view s);
+
 // Standard base64 (with padding) of raw bytes.
 std::string base64(const unsigned char* data, std::size_t len);
 

@@ -21,11 +21,6 @@ std::string oid_hex(const git_oid& oid) {
   return buf;
 }
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
 }  // namespace
 
 bool is_http_auth_status(std::string_view message) {
@@ -49,9 +44,9 @@ std::string url_host(std::string_view url) {
     if (auto at = rest.rfind('@'); at != std::string_view::npos) rest = rest.substr(at + 1);
     if (!rest.empty() && rest.front() == '[') {  // [::1]:port
       auto close = rest.find(']');
-      return lower(std::string(rest.substr(1, close == std::string_view::npos ? rest.npos : close - 1)));
+      return lower(rest.substr(1, close == std::string_view::npos ? rest.npos : close - 1));
     }
-    return lower(std::string(rest.substr(0, rest.find(':'))));
+    return lower(rest.substr(0, rest.find(':')));
   }
   // scp-like "user@host:path" (a colon before any slash); anything else is a local path.
   auto colon = url.find(':');
@@ -59,7 +54,7 @@ std::string url_host(std::string_view url) {
   if (colon == std::string_view::npos || (slash != std::string_view::npos && slash < colon)) return "";
   rest = url.substr(0, colon);
   if (auto at = rest.rfind('@'); at != std::string_view::npos) rest = rest.substr(at + 1);
-  return lower(std::string(rest));
+  return lower(rest);
 }
 
 struct Remote::State {
