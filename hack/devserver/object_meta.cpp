@@ -9,7 +9,6 @@ using nlohmann::json;
 namespace {
 
 constexpr const char* kNamePart = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]";
-constexpr const char* kSubdomain = "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
 
 bool matches(const char* pattern, const std::string& text) {
   return regex_full_match(pattern, text).value_or(false);
@@ -28,7 +27,7 @@ std::optional<std::string> check_qualified_name(const std::string& key) {
     name = key.substr(slash + 1);
     if (prefix.empty()) return "prefix part must be non-empty";
     if (prefix.size() > 253) return "prefix part must be no more than 253 characters";
-    if (!matches(kSubdomain, prefix))
+    if (!matches(kDns1123SubdomainPattern, prefix))
       return "prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric "
              "characters, '-' or '.', and must start and end with an alphanumeric character";
   }

@@ -12,6 +12,11 @@
 
 namespace redraft::devserver {
 
+// RFC 1123 subdomain (object names of most kinds, qualified-name prefixes), as the apiserver
+// spells it in its messages.
+inline constexpr const char* kDns1123SubdomainPattern =
+    "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
+
 // nullopt when `key` is a valid qualified name ("[prefix/]name"); otherwise why not.
 std::optional<std::string> check_qualified_name(const std::string& key);
 // nullopt when `value` is a valid label value; otherwise why not.

@@ -87,7 +87,6 @@ std::string encode_continue(std::uint64_t rv, const std::string& ns, const std::
 
 std::optional<FieldCause> check_object_name(const ResourceInfo& info, const std::string& name) {
   static const std::string kLabel = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
-  static const std::string kSubdomain = "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
   const bool label = info.group.empty() && (info.plural == "namespaces" || info.plural == "services");
   if (label) {
     if (name.size() > 63 || !regex_full_match(kLabel, name).value_or(false))
@@ -100,7 +99,7 @@ std::optional<FieldCause> check_object_name(const ResourceInfo& info, const std:
                         "metadata.name"};
     return std::nullopt;
   }
-  if (name.size() > 253 || !regex_full_match(kSubdomain, name).value_or(false))
+  if (name.size() > 253 || !regex_full_match(kDns1123SubdomainPattern, name).value_or(false))
     return FieldCause{"FieldValueInvalid",
                       "Invalid value: \"" + name +
                           "\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric "
@@ -457,7 +456,6 @@ void ResourceStore::remove_now(const std::string& gr, const std::string& ns,
   cascade(meta_str(gone_obj, "uid"), propagation);
 }
 
-bool ResourceStore::uid_alive(const std::string& uid) const { return store_.has_uid(uid); }
 
 void ResourceStore::cascade(const std::string& owner_uid, const std::string& propagation) {
   if (owner_uid.empty()) return;
@@ -471,7 +469,7 @@ void ResourceStore::cascade(const std::string& owner_uid, const std::string& pro
     for (const auto& ref : dep["metadata"]["ownerReferences"]) {
       if (ref.value("uid", "") == owner_uid) continue;
       kept.push_back(ref);
-      other_owner_alive = other_owner_alive || uid_alive(ref.value("uid", ""));
+      other_owner_alive = other_owner_alive || store_.has_uid(ref.value("uid", ""));
     }
     if (propagation == "Orphan" || other_owner_alive) {
       // The garbage collector only drops the dangling reference.

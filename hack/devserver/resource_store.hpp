@@ -103,7 +103,6 @@ class ResourceStore {
   void remove_now(const std::string& gr, const std::string& ns, const std::string& name,
                   const std::string& propagation);
   void cascade(const std::string& owner_uid, const std::string& propagation);
-  bool uid_alive(const std::string& uid) const;
   void ensure_namespace(const std::string& ns) const;
   void admit(const ResourceInfo& info, const std::string& name, nlohmann::json& obj,
              const WriteOptions& opts) const;
