@@ -140,19 +140,14 @@ bool request_authenticated(const std::string& expected_token, bool client_certif
          CRYPTO_memcmp(authorization.data(), expected.data(), expected.size()) == 0;
 }
 
-bool ApiServer::authorized(const HttpRequest& r, const ClientIdentity& peer) const {
-  return request_authenticated(options_.token, options_.client_certificate_auth, r.authorization, peer);
+bool ApiServer::authorized(const HttpRequest& r) const {
+  return request_authenticated(options_.token, options_.client_certificate_auth, r.authorization, r.peer);
 }
 
 std::optional<HttpResponse> ApiServer::handle(const HttpRequest& request, ChunkedWriter& writer) {
-  return handle_as(request, ClientIdentity{}, writer);
-}
-
-std::optional<HttpResponse> ApiServer::handle_as(const HttpRequest& request, const ClientIdentity& peer,
-                                                 ChunkedWriter& writer) {
   std::optional<HttpResponse> resp;
   try {
-    resp = route(request, peer, writer);
+    resp = route(request, writer);
   } catch (const ApiError& e) {
     resp = error_response(e);
   } catch (const json::exception& e) {
@@ -163,12 +158,11 @@ std::optional<HttpResponse> ApiServer::handle_as(const HttpRequest& request, con
   return resp;
 }
 
-std::optional<HttpResponse> ApiServer::route(const HttpRequest& r, const ClientIdentity& peer,
-                                             ChunkedWriter& writer) {
+std::optional<HttpResponse> ApiServer::route(const HttpRequest& r, ChunkedWriter& writer) {
   const auto parts = split_path(r.path);
   if (parts.size() == 1 && (parts[0] == "healthz" || parts[0] == "livez" || parts[0] == "readyz"))
     return HttpResponse{200, "text/plain", "ok", {}};
-  if (!authorized(r, peer)) return error_response(ApiError(401, "Unauthorized", "Unauthorized"));
+  if (!authorized(r)) return error_response(ApiError(401, "Unauthorized", "Unauthorized"));
   if (!parts.empty() && parts[0] == "admin") return admin(r);
 
   const FaultConfig faults = faults_.get();

@@ -1,12 +1,10 @@
 // The Kubernetes REST surface: routing of /api, /apis, discovery, OpenAPI stubs, the resource
 // verbs (incl. watch streams and Table output), bearer-token and client-certificate
 // authentication, and the /admin endpoints for fault injection. Transport-neutral: it
-// implements RequestHandler, and receives the TLS client identity through
-// ClientCertificateAwareHandler (which carries no Beast/OpenSSL type).
+// implements RequestHandler; the TLS client identity arrives as HttpRequest::peer.
 #pragma once
 
 #include "faults.hpp"
-#include "http_server.hpp"
 #include "http_types.hpp"
 #include "resource_store.hpp"
 
@@ -34,15 +32,12 @@ struct ApiServerOptions {
 bool request_authenticated(const std::string& expected_token, bool client_certificate_auth,
                            const std::string& authorization_header, const ClientIdentity& peer);
 
-class ApiServer : public ClientCertificateAwareHandler {
+class ApiServer : public RequestHandler {
  public:
   explicit ApiServer(ApiServerOptions options);
   ~ApiServer() override;
 
-  // Without a TLS peer: as if no client certificate was presented.
   std::optional<HttpResponse> handle(const HttpRequest& request, ChunkedWriter& writer) override;
-  std::optional<HttpResponse> handle_as(const HttpRequest& request, const ClientIdentity& peer,
-                                        ChunkedWriter& writer) override;
   Faults& faults() { return faults_; }
   ResourceStore& store() { return store_; }
   void set_server_address(std::string address);
@@ -50,15 +45,14 @@ class ApiServer : public ClientCertificateAwareHandler {
   void shutdown();
 
  private:
-  std::optional<HttpResponse> route(const HttpRequest& request, const ClientIdentity& peer,
-                                    ChunkedWriter& writer);
+  std::optional<HttpResponse> route(const HttpRequest& request, ChunkedWriter& writer);
   std::optional<HttpResponse> admin(const HttpRequest& request);
   std::optional<HttpResponse> resource_request(const HttpRequest& request, ChunkedWriter& writer,
                                                const std::string& group, const std::string& version,
                                                const std::vector<std::string>& rest);
   void stream_watch(const HttpRequest& request, ChunkedWriter& writer, const ResourceInfo& info,
                     const std::string& ns);
-  bool authorized(const HttpRequest& request, const ClientIdentity& peer) const;
+  bool authorized(const HttpRequest& request) const;
 
   ApiServerOptions options_;
   ResourceStore store_;

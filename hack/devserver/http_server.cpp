@@ -171,7 +171,6 @@ class StreamWriter : public ChunkedWriter {
 
 struct HttpServer::Impl {
   RequestHandler& handler;
-  ClientCertificateAwareHandler* cert_handler = nullptr;  // handler, when it implements it
   bool client_certificates = false;
   asio::io_context ioc;
   tcp::acceptor acceptor{ioc};
@@ -182,7 +181,7 @@ struct HttpServer::Impl {
   std::condition_variable drained;
   std::set<int> open_fds;
 
-  explicit Impl(RequestHandler& h) : handler(h), cert_handler(dynamic_cast<ClientCertificateAwareHandler*>(&h)) {}
+  explicit Impl(RequestHandler& h) : handler(h) {}
 
   template <class Stream>
   void serve(Stream& stream, int fd, const ClientIdentity& peer) {
@@ -197,8 +196,9 @@ struct HttpServer::Impl {
       StreamWriter<Stream> writer(stream, fd, req.version());
       std::optional<HttpResponse> resp;
       try {
-        resp = cert_handler ? cert_handler->handle_as(convert(req), peer, writer)
-                            : handler.handle(convert(req), writer);
+        HttpRequest request = convert(req);
+        request.peer = peer;
+        resp = handler.handle(request, writer);
       } catch (const std::exception& e) {
         spdlog::error("unhandled error serving {} {}: {}", std::string(req.method_string()),
                       std::string(req.target()), e.what());
@@ -270,8 +270,6 @@ HttpServer::HttpServer(RequestHandler& handler, unsigned short port, const TlsMa
     : impl_(std::make_shared<Impl>(handler)) {
   if (!client_ca_pem.empty() && !tls)
     throw std::invalid_argument("client certificate authentication needs TLS");
-  if (!client_ca_pem.empty() && !impl_->cert_handler)
-    throw std::invalid_argument("client certificate authentication needs a ClientCertificateAwareHandler");
   if (tls) {
     impl_->ssl.emplace(asio::ssl::context::tls_server);
     impl_->ssl->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |

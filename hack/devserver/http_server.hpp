@@ -15,32 +15,14 @@ struct TlsMaterial {
   std::string key_pem;
 };
 
-// What a TLS client certificate proved about the peer, read the way the apiserver's x509
-// authenticator reads it: subject CN = user, O = groups. `user` is empty when no certificate
-// was presented or it did not verify against the client CA.
-struct ClientIdentity {
-  std::string user;
-  std::vector<std::string> groups;
-  bool authenticated() const { return !user.empty(); }
-};
-
-// A handler that also authenticates by TLS client certificate. HttpServer calls this overload
-// (instead of RequestHandler::handle) for handlers that implement it.
-class ClientCertificateAwareHandler : public RequestHandler {
- public:
-  virtual std::optional<HttpResponse> handle_as(const HttpRequest& request, const ClientIdentity& peer,
-                                                ChunkedWriter& writer) = 0;
-};
-
 class HttpServer {
  public:
   // Binds 127.0.0.1:port (0 = ephemeral) immediately; throws std::runtime_error on failure.
   // A non-empty `client_ca_pem` (needs `tls`) makes the server request a client certificate
   // and verify it against that CA, like the apiserver's --client-ca-file: a connection without
   // one, or with one that does not verify, is still accepted (other credentials may apply) and
-  // its requests carry an unauthenticated ClientIdentity. Throws std::invalid_argument when
-  // `client_ca_pem` is set without `tls`, is not a PEM certificate, or `handler` does not
-  // implement ClientCertificateAwareHandler (the certificate would be silently ignored).
+  // its requests carry an unauthenticated HttpRequest::peer. Throws std::invalid_argument when
+  // `client_ca_pem` is set without `tls` or is not a PEM certificate.
   HttpServer(RequestHandler& handler, unsigned short port, const TlsMaterial* tls,
              const std::string& client_ca_pem = {});
   ~HttpServer();

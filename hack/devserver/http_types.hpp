@@ -10,6 +10,15 @@
 
 namespace redraft::devserver {
 
+// What a TLS client certificate proved about the peer, read the way the apiserver's x509
+// authenticator reads it: subject CN = user, O = groups. `user` is empty when no certificate
+// was presented, it did not verify against the client CA, or the connection is not TLS.
+struct ClientIdentity {
+  std::string user;
+  std::vector<std::string> groups;
+  bool authenticated() const { return !user.empty(); }
+};
+
 struct HttpRequest {
   std::string method;
   std::string path;                          // percent-decoded, without the query
@@ -18,6 +27,7 @@ struct HttpRequest {
   std::string accept;
   std::string authorization;
   std::string body;
+  ClientIdentity peer;  // filled in by the server from the connection's client certificate
 
   std::string param(const std::string& key, const std::string& fallback = "") const {
     auto it = query.find(key);
