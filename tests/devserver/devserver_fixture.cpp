@@ -308,6 +308,14 @@ void DevServer::stop() {
   pid_ = -1;
 }
 
+std::string DevServer::kubeconfig_with_user(const YAML::Node& user, const std::string& file_name) const {
+  YAML::Node k = YAML::LoadFile(kubeconfig_);
+  k["users"][0]["user"] = user;
+  const std::string path = dir_ + "/" + file_name;
+  std::ofstream(path) << YAML::Dump(k);
+  return path;
+}
+
 std::string DevServer::server_log() const {
   std::ifstream in(dir_ + "/server.log");
   std::stringstream ss;

@@ -20,6 +20,10 @@
 #include <utility>
 #include <vector>
 
+namespace YAML {
+class Node;
+}
+
 namespace redraft::testing {
 
 struct DevServerOptions {
@@ -30,6 +34,15 @@ struct DevServerOptions {
   // request() and the admin helpers present; no token is generated unless `token` is set.
   bool client_cert_auth = false;
 };
+
+// HTTPS with client-certificate authentication and no token: a client certificate is the only
+// credential the server accepts.
+inline DevServerOptions client_cert_only_options() {
+  DevServerOptions o;
+  o.tls = true;
+  o.client_cert_auth = true;
+  return o;
+}
 
 struct HttpResult {
   int status = 0;
@@ -77,6 +90,9 @@ class DevServer {
   const std::string& client_cert_pem() const { return client_cert_pem_; }
   const std::string& client_key_pem() const { return client_key_pem_; }
   const std::string& work_dir() const { return dir_; }  // removed by the destructor
+  // Writes a copy of the kubeconfig whose user is `user` (a YAML map) to work_dir()/file_name;
+  // returns its path.
+  std::string kubeconfig_with_user(const YAML::Node& user, const std::string& file_name) const;
   std::string server_log() const;                        // the server's stderr so far
   bool running() const;
   void stop();

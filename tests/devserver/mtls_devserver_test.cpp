@@ -5,6 +5,7 @@
 #include "api_server.hpp"
 #include "cli_options.hpp"
 #include "devserver_fixture.hpp"
+#include "encoding.hpp"
 #include "kubeconfig.hpp"
 #include "tests/fixtures/temp_dir.hpp"
 #include "tls_cert.hpp"
@@ -106,31 +107,11 @@ void expect_unauthorized_status(const Reply& r) {
   EXPECT_EQ(body["code"], 401);
 }
 
-// A copy of the server's kubeconfig whose user is replaced by `user` (a YAML map).
-std::string kubeconfig_with_user(const DevServer& server, const YAML::Node& user, const std::string& name) {
-  YAML::Node k = YAML::LoadFile(server.kubeconfig_path());
-  k["users"][0]["user"] = user;
-  const std::string path = server.work_dir() + "/" + name;
-  std::ofstream(path) << YAML::Dump(k);
-  return path;
-}
-
-std::string b64(const std::string& s) {
-  return YAML::EncodeBase64(reinterpret_cast<const unsigned char*>(s.data()), s.size());
-}
-
 testing::CommandResult kubectl_with(const DevServer& server, const std::string& kubeconfig,
                                     const std::vector<std::string>& args) {
   std::vector<std::string> argv = {"kubectl", "--kubeconfig", kubeconfig};
   argv.insert(argv.end(), args.begin(), args.end());
   return testing::run_command(argv, {"HOME=" + server.work_dir(), "KUBECACHEDIR=" + server.work_dir() + "/kc2"});
-}
-
-DevServerOptions cert_only() {
-  DevServerOptions o;
-  o.tls = true;
-  o.client_cert_auth = true;
-  return o;
 }
 
 // ---- pure pieces -----------------------------------------------------------------------------
@@ -180,8 +161,8 @@ TEST(MtlsCli, ClientCertAuthIsAFlagThatNeedsTls) {
 TEST(MtlsKubeconfig, CarriesTheClientCertificateAndKeyAsData) {
   const std::string text = render_kubeconfig({"https://127.0.0.1:1", "CA-PEM", "", "CERT-PEM", "KEY-PEM"});
   const YAML::Node user = YAML::Load(text)["users"][0]["user"];
-  EXPECT_EQ(user["client-certificate-data"].as<std::string>(), b64("CERT-PEM"));
-  EXPECT_EQ(user["client-key-data"].as<std::string>(), b64("KEY-PEM"));
+  EXPECT_EQ(user["client-certificate-data"].as<std::string>(), base64_encode("CERT-PEM"));
+  EXPECT_EQ(user["client-key-data"].as<std::string>(), base64_encode("KEY-PEM"));
   EXPECT_FALSE(user["token"]) << text;
   // Without a certificate nothing certificate-related is written (the default stays as it was).
   const YAML::Node plain = YAML::Load(render_kubeconfig({"https://127.0.0.1:1", "CA", "tok"}))["users"][0]["user"];
@@ -218,7 +199,7 @@ TEST(MtlsCertificates, IssuedCertificateIsAClientCertificateSignedByTheCa) {
 // ---- the real server over HTTPS --------------------------------------------------------------
 
 TEST(MtlsServer, WritesAKubeconfigWithTheCertificateAndNoToken) {
-  DevServer server(cert_only());
+  DevServer server(testing::client_cert_only_options());
   const YAML::Node user = YAML::LoadFile(server.kubeconfig_path())["users"][0]["user"];
   EXPECT_FALSE(user["token"]) << "a client-cert-auth server must not hand out a generated token";
   X509Ptr cert = parse_cert(server.client_cert_pem());
@@ -229,7 +210,7 @@ TEST(MtlsServer, WritesAKubeconfigWithTheCertificateAndNoToken) {
 }
 
 TEST(MtlsServer, TheWrittenCertificateAuthenticatesAndNothingElseDoes) {
-  DevServer server(cert_only());
+  DevServer server(testing::client_cert_only_options());
   const Credentials good{"", server.client_cert_pem(), server.client_key_pem()};
   const Reply ok = https_get(server, "/api/v1/namespaces", good);
   ASSERT_EQ(ok.status, 200) << ok.body;
@@ -249,7 +230,7 @@ TEST(MtlsServer, TheWrittenCertificateAuthenticatesAndNothingElseDoes) {
 // Like the apiserver with --client-ca-file (Go's tls.RequestClientCert): the handshake succeeds
 // with an unverifiable certificate, the request is anonymous, so it gets 401.
 TEST(MtlsServer, CertificatesTheCaDoesNotVerifyAreUnauthorized) {
-  DevServer server(cert_only());
+  DevServer server(testing::client_cert_only_options());
   const TlsMaterial foreign_ca = generate_client_ca("redraft-devserver-client-ca");  // same name
   const TlsMaterial foreign = issue_client_certificate(foreign_ca, {"redraft-dev", {"system:masters"}});
   expect_unauthorized_status(https_get(server, "/api/v1/namespaces", {"", foreign.cert_pem, foreign.key_pem}));
@@ -267,7 +248,7 @@ TEST(MtlsServer, CertificatesTheCaDoesNotVerifyAreUnauthorized) {
 }
 
 TEST(MtlsServer, TokenAndCertificateTogetherEitherOneAuthenticates) {
-  DevServerOptions o = cert_only();
+  DevServerOptions o = testing::client_cert_only_options();
   o.token = "mtls-and-token";
   DevServer server(o);
   const YAML::Node user = YAML::LoadFile(server.kubeconfig_path())["users"][0]["user"];
@@ -291,7 +272,7 @@ TEST(MtlsServer, WithoutTheFlagACertificateIsNoCredential) {
 }
 
 TEST(MtlsServer, FixtureHelpersPresentTheCertificate) {
-  DevServer server(cert_only());
+  DevServer server(testing::client_cert_only_options());
   EXPECT_TRUE(server.token().empty());
   EXPECT_EQ(server.request("GET", "/api/v1/namespaces/default").status, 200);
   server.fail_next(1, 429, "GET", "/api/v1/namespaces/kube-system");  // /admin over mTLS
@@ -317,7 +298,7 @@ TEST(MtlsServer, ClientCaFileAddsTrustedCasAndValidityAndUsageAreChecked) {
   const TlsMaterial team_ca = generate_client_ca("team-ca");
   // A self-signed serverAuth certificate, trusted as an anchor but not usable by a client.
   const TlsMaterial server_only = generate_self_signed_certificate();
-  DevServerOptions o = cert_only();
+  DevServerOptions o = testing::client_cert_only_options();
   o.extra_args = {"--client-ca-file", dir.file("cas.pem", team_ca.cert_pem + server_only.cert_pem)};
   DevServer server(o);
   auto status_with = [&](const TlsMaterial& cert) {
@@ -351,7 +332,7 @@ TEST(MtlsServer, BadClientCaFileStopsTheServerNamingTheFlag) {
 // ---- the real kubectl ------------------------------------------------------------------------
 
 TEST(MtlsKubectl, WrittenKubeconfigWorksWithTheCertificateAlone) {
-  DevServer server(cert_only());
+  DevServer server(testing::client_cert_only_options());
   auto ns = server.kubectl({"get", "ns", "-o", "name"});
   ASSERT_EQ(ns.exit_code, 0) << ns.output << server.server_log();
   EXPECT_NE(ns.output.find("namespace/default"), std::string::npos) << ns.output;
@@ -363,13 +344,13 @@ TEST(MtlsKubectl, WrittenKubeconfigWorksWithTheCertificateAlone) {
 }
 
 TEST(MtlsKubectl, CertificateFromAnotherCaIsUnauthorized) {
-  DevServer server(cert_only());
+  DevServer server(testing::client_cert_only_options());
   const TlsMaterial foreign_ca = generate_client_ca("redraft-devserver-client-ca");
   const TlsMaterial foreign = issue_client_certificate(foreign_ca, {"redraft-dev", {"system:masters"}});
   YAML::Node user;
-  user["client-certificate-data"] = b64(foreign.cert_pem);
-  user["client-key-data"] = b64(foreign.key_pem);
-  const std::string kubeconfig = kubeconfig_with_user(server, user, "foreign.kubeconfig");
+  user["client-certificate-data"] = base64_encode(foreign.cert_pem);
+  user["client-key-data"] = base64_encode(foreign.key_pem);
+  const std::string kubeconfig = server.kubeconfig_with_user(user, "foreign.kubeconfig");
   auto r = kubectl_with(server, kubeconfig, {"get", "ns"});
   EXPECT_NE(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("You must be logged in to the server"), std::string::npos) << r.output;
@@ -378,7 +359,7 @@ TEST(MtlsKubectl, CertificateFromAnotherCaIsUnauthorized) {
 
 // kubectl's own exec-plugin support, returning the certificate in ExecCredential status.
 TEST(MtlsKubectl, ExecPluginClientCertificateAuthenticatesKubectl) {
-  DevServer server(cert_only());
+  DevServer server(testing::client_cert_only_options());
   const std::string dir = server.work_dir();
   std::ofstream(dir + "/client.crt") << server.client_cert_pem();
   std::ofstream(dir + "/client.key") << server.client_key_pem();
@@ -401,7 +382,7 @@ TEST(MtlsKubectl, ExecPluginClientCertificateAuthenticatesKubectl) {
   user["exec"]["env"][0]["value"] = dir + "/client.crt";
   user["exec"]["env"][1]["name"] = "KEY_FILE";
   user["exec"]["env"][1]["value"] = dir + "/client.key";
-  const std::string kubeconfig = kubeconfig_with_user(server, user, "exec.kubeconfig");
+  const std::string kubeconfig = server.kubeconfig_with_user(user, "exec.kubeconfig");
   auto r = kubectl_with(server, kubeconfig, {"get", "ns", "-o", "name"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("namespace/default"), std::string::npos) << r.output;

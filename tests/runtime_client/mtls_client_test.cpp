@@ -24,28 +24,12 @@ using test::api_error_of;
 
 const ResourceType& kCm = resources::kConfigMaps;
 
-DevServerOptions client_cert_only() {
-  DevServerOptions o;
-  o.tls = true;
-  o.client_cert_auth = true;
-  return o;
-}
-
 
 // A client certificate for the same user from a CA with the same name as the server's: only
 // the signature check can tell them apart.
 TlsMaterial foreign_certificate() {
   return issue_client_certificate(generate_client_ca("redraft-devserver-client-ca"),
                                   {"redraft-dev", {"system:masters"}});
-}
-
-// Writes a copy of the server's kubeconfig whose user is `user`; returns its path.
-std::filesystem::path kubeconfig_with_user(const DevServer& server, const YAML::Node& user,
-                                           const std::filesystem::path& path) {
-  YAML::Node k = YAML::LoadFile(server.kubeconfig_path());
-  k["users"][0]["user"] = user;
-  test::write_file(path, YAML::Dump(k));
-  return path;
 }
 
 bool lists_default_namespace(Client& client) {
@@ -56,7 +40,7 @@ bool lists_default_namespace(Client& client) {
 }
 
 TEST(MtlsClient, KubeconfigCertificateAuthenticatesTheClient) {
-  DevServer server(client_cert_only());
+  DevServer server(redraft::testing::client_cert_only_options());
   RestConfig config = load_kubeconfig(server.kubeconfig_path());
   // Nothing but the certificate can authenticate these requests.
   ASSERT_TRUE(config.bearer_token.empty());
@@ -74,25 +58,24 @@ TEST(MtlsClient, KubeconfigCertificateAuthenticatesTheClient) {
 }
 
 TEST(MtlsClient, CertificateFilesReferencedByTheKubeconfigWork) {
-  DevServer server(client_cert_only());
-  test::TempDir dir;
+  DevServer server(redraft::testing::client_cert_only_options());
+  const std::filesystem::path dir = server.work_dir();  // where kubeconfig_with_user writes
   test::write_file(dir / "pki" / "client.crt", server.client_cert_pem());
   test::write_file(dir / "pki" / "client.key", server.client_key_pem());
   YAML::Node user;
   user["client-certificate"] = "pki/client.crt";  // relative to the kubeconfig's folder
   user["client-key"] = "pki/client.key";
-  Client client(load_kubeconfig(kubeconfig_with_user(server, user, dir / "kubeconfig")));
+  Client client(load_kubeconfig(server.kubeconfig_with_user(user, "kubeconfig")));
   EXPECT_TRUE(lists_default_namespace(client));
 }
 
 TEST(MtlsClient, WithoutTheCertificateTheClientIsUnauthorized) {
-  DevServer server(client_cert_only());
-  test::TempDir dir;
+  DevServer server(redraft::testing::client_cert_only_options());
   // The server's own kubeconfig minus client-certificate-data/client-key-data.
   YAML::Node user = YAML::Clone(YAML::LoadFile(server.kubeconfig_path())["users"][0]["user"]);
   ASSERT_TRUE(user.remove("client-certificate-data"));
   ASSERT_TRUE(user.remove("client-key-data"));
-  RestConfig config = load_kubeconfig(kubeconfig_with_user(server, user, dir / "kubeconfig"));
+  RestConfig config = load_kubeconfig(server.kubeconfig_with_user(user, "kubeconfig"));
   ASSERT_TRUE(config.client_cert_pem.empty());
   ApiError error = api_error_of([&] { Client(config).list(kCm, "default"); });
   EXPECT_EQ(error.code(), 401);
@@ -105,7 +88,7 @@ TEST(MtlsClient, WithoutTheCertificateTheClientIsUnauthorized) {
 }
 
 TEST(MtlsClient, CertificateFromAnotherCaIsUnauthorized) {
-  DevServer server(client_cert_only());
+  DevServer server(redraft::testing::client_cert_only_options());
   RestConfig config = load_kubeconfig(server.kubeconfig_path());
   const TlsMaterial foreign = foreign_certificate();
   config.client_cert_pem = foreign.cert_pem;
@@ -124,7 +107,7 @@ TEST(MtlsClient, CertificateOfATrustedCaAuthenticatesUntilItExpires) {
   test::TempDir dir;
   const TlsMaterial team_ca = generate_client_ca("team-ca");
   test::write_file(dir / "team-ca.pem", team_ca.cert_pem);
-  DevServerOptions o = client_cert_only();
+  DevServerOptions o = redraft::testing::client_cert_only_options();
   o.extra_args = {"--client-ca-file", (dir / "team-ca.pem").string()};
   DevServer server(o);
   RestConfig config = load_kubeconfig(server.kubeconfig_path());
@@ -169,7 +152,7 @@ RestConfig exec_plugin_config(const DevServer& server, const test::TempDir& dir)
 }
 
 TEST(MtlsClient, ExecPluginClientCertificateAuthenticates) {
-  DevServer server(client_cert_only());
+  DevServer server(redraft::testing::client_cert_only_options());
   test::TempDir dir;
   write_certificate_plugin(dir);
   test::write_file(dir / "client.crt", server.client_cert_pem());
@@ -181,7 +164,7 @@ TEST(MtlsClient, ExecPluginClientCertificateAuthenticates) {
 }
 
 TEST(MtlsClient, ExecPluginCertificateFromAnotherCaIsUnauthorizedUntilItRotates) {
-  DevServer server(client_cert_only());
+  DevServer server(redraft::testing::client_cert_only_options());
   test::TempDir dir;
   write_certificate_plugin(dir);
   const TlsMaterial foreign = foreign_certificate();
