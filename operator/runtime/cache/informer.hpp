@@ -30,6 +30,7 @@
 #include "operator/runtime/cache/reflector.hpp"
 #include "operator/runtime/cache/store.hpp"
 #include "operator/runtime/cache/transform.hpp"
+#include "operator/runtime/support/run_contained.hpp"
 
 namespace redraft::runtime::cache {
 
@@ -195,12 +196,8 @@ class Informer : private ReflectorSink {
 
   template <class F>
   void call(const char* what, F&& f) {
-    try {
-      f();
-    } catch (const std::exception& e) {
-      spdlog::error("informer {}: {} handler threw: {}", type_name(), what, e.what());
-    } catch (...) {
-      spdlog::error("informer {}: {} handler threw a non-standard exception", type_name(), what);
+    if (auto error = support::run_contained(std::forward<F>(f))) {
+      spdlog::error("informer {}: {} handler threw: {}", type_name(), what, *error);
     }
   }
 

@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "operator/runtime/client/client.hpp"
+#include "operator/runtime/support/run_contained.hpp"
 
 namespace redraft::runtime::leader {
 
@@ -24,12 +25,8 @@ template <class Callback, class... Args>
 void invoke_callback(const char* name, const std::string& identity, const Callback& callback,
                      const Args&... args) {
   if (!callback) return;
-  try {
-    callback(args...);
-  } catch (const std::exception& e) {
-    spdlog::error("leader election: {}: {} callback threw: {}", identity, name, e.what());
-  } catch (...) {
-    spdlog::error("leader election: {}: {} callback threw a non-standard exception", identity, name);
+  if (auto error = support::run_contained([&] { callback(args...); })) {
+    spdlog::error("leader election: {}: {} callback threw: {}", identity, name, *error);
   }
 }
 }  // namespace

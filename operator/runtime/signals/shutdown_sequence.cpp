@@ -5,6 +5,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "operator/runtime/support/run_contained.hpp"
+
 namespace redraft::runtime::signals {
 
 void ShutdownSequence::add(std::string name, std::function<void()> step) {
@@ -28,13 +30,8 @@ std::vector<std::string> ShutdownSequence::run() {
   std::vector<std::string> failed;
   for (const auto& [name, step] : steps) {
     spdlog::info("shutdown: {}", name);
-    try {
-      step();
-    } catch (const std::exception& e) {
-      spdlog::error("shutdown step {} failed: {}", name, e.what());
-      failed.push_back(name);
-    } catch (...) {
-      spdlog::error("shutdown step {} failed with a non-standard exception", name);
+    if (auto error = support::run_contained(step)) {
+      spdlog::error("shutdown step {} failed: {}", name, *error);
       failed.push_back(name);
     }
   }
