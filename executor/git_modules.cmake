@@ -19,6 +19,7 @@ add_library(redraft_exec_git STATIC
   ${_redraft_git_dir}/phases/agent_step.cpp
   ${_redraft_git_dir}/phases/publish.cpp
   ${_redraft_git_dir}/phases/watchdog.cpp
+  ${_redraft_git_dir}/phases/install.cpp
   ${_redraft_git_dir}/phases/executor_cli.cpp)
 target_include_directories(redraft_exec_git PUBLIC ${PROJECT_SOURCE_DIR})
 # redraft_api (codecs, defaults, validation) and redraft_exec_agent (redaction, the agent phase)

@@ -1,6 +1,7 @@
 // The redraft-executor command line (the contract the operator and the tests rely on):
 //   redraft-executor {prepare|agent|publish|run} --task-file TASK --agent-file AGENT
 //     --workspace DIR --state-dir DIR --result-file OUT [--git-credentials-dir DIR]
+//   redraft-executor install --to DIR   (executor/phases/install.hpp)
 #pragma once
 
 #include <filesystem>

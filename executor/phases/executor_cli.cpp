@@ -12,6 +12,7 @@
 #include "api/codec.hpp"
 #include "api/defaults.hpp"
 #include "executor/phases/cli.hpp"
+#include "executor/phases/install.hpp"
 #include "executor/phases/phases.hpp"
 #include "executor/phases/state.hpp"
 #include "executor/phases/watchdog.hpp"
@@ -102,6 +103,10 @@ std::string result_json(const api::AgenticTaskStatus& status) {
 }
 
 int run_executor(const std::vector<std::string>& args) {
+  // install writes no result document: it runs before anything else in the Pod.
+  if (!args.empty() && args.front() == "install") {
+    return run_install(std::vector<std::string>(args.begin() + 1, args.end()));
+  }
   install_redacting_default_logger();
   CliParse parsed = parse_cli(args);
   api::AgenticTaskStatus status;
