@@ -1,0 +1,130 @@
+// The Workload planner (DESIGN.md §5): a pure function from what the caches hold (the Workload,
+// the Agents it references, the AgenticTasks it owns) to what the controller must do (tasks to
+// create, the status to write, the events to record). No I/O, no clock: `now` is a parameter and
+// is only used as the lastTransitionTime of a condition whose status changes, so planning the
+// same inputs twice gives the same status and the controller writes nothing the second time.
+//
+// Rules, per item (an issue `issue-<N>` or a `spec.tasks[]` entry keyed by its name):
+//   iteration 0: create `<wl>-<key>-code` (coder Agent, branch `<prefix><key>`).
+//   code task of iteration k terminal:
+//     Failed with reason LeaseRejected     ⇒ item Failed (LeaseRejected)
+//     other Failed                          ⇒ item Failed (TaskFailed)
+//     NO-CHANGES, k == 0                    ⇒ item Failed (TaskFailed)
+//     NO-CHANGES, k  > 0                    ⇒ item Failed (NoProgress)
+//     PUSHED, maxReviewIterations 0 or no reviewers ⇒ item Succeeded
+//     PUSHED                                ⇒ create round-k reviews, one per reviewer
+//   every review of round k terminal:
+//     any review neither GO nor model-decided NO-GO (Succeeded + NO-GO) ⇒ item Failed
+//       (ReviewIncomplete), never a revision
+//     all GO                                ⇒ item Succeeded
+//     some NO-GO and k < maxReviewIterations ⇒ create `<wl>-<key>-code-r<k+1>` (revision)
+//     some NO-GO, k == maxReviewIterations  ⇒ item Failed (IterationsExhausted)
+//
+// Events. Two kinds, so that reconciling twice never repeats one:
+//   - creation events travel with the task they describe (TaskToCreate::events); the controller
+//     records them only when its create call actually created the task (not on AlreadyExists);
+//   - transition events (Plan::events) come from comparing the previous status with the new one
+//     (item phase became Succeeded/Failed, Ready became False); the controller records them only
+//     after the status write that makes the transition visible succeeded (a stale cache gets a
+//     409 and records nothing).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/types.hpp"
+
+namespace redraft::controllers::workload {
+
+// ---- names (deterministic: a crash at any point resumes without duplicates) ----
+
+// Object names longer than this are cut and given a hashed suffix, so "<task>-<attempt>" pod
+// names still fit in 253 characters.
+inline constexpr std::size_t kMaxTaskNameLength = 240;
+
+std::string issue_item_key(std::int64_t number);  // "issue-<N>"
+// Iteration 0: "<wl>-<key>-code"; k > 0: "<wl>-<key>-code-r<k>".
+std::string code_task_name(std::string_view workload, std::string_view key, std::int64_t iteration);
+// Round 0: "<wl>-<key>-review-<i>"; k > 0: "<wl>-<key>-r<k>-review-<i>"; i is 1-based.
+std::string review_task_name(std::string_view workload, std::string_view key,
+                             std::int64_t iteration, std::size_t reviewer);
+// Names up to kMaxTaskNameLength unchanged; longer ones become
+// "<first 229 characters, trailing '-'/'.' dropped>-<10 hex digits of FNV-1a(name)>".
+std::string bounded_task_name(std::string name);
+
+// ---- API strings ----
+
+namespace event_reason {
+inline constexpr const char* kTaskCreated = "TaskCreated";
+inline constexpr const char* kIterationStarted = "IterationStarted";
+inline constexpr const char* kRevisionUnderIssueFixProfile = "RevisionUnderIssueFixProfile";
+inline constexpr const char* kRestoreFallback = "RestoreFallback";
+inline constexpr const char* kPriorAttemptMoved = "PriorAttemptMoved";
+inline constexpr const char* kLeaseRejected = "LeaseRejected";
+inline constexpr const char* kIterationsExhausted = "IterationsExhausted";
+inline constexpr const char* kNoProgress = "NoProgress";
+inline constexpr const char* kTaskFailed = "TaskFailed";
+inline constexpr const char* kReviewIncomplete = "ReviewIncomplete";
+inline constexpr const char* kAgentNotFound = "AgentNotFound";
+inline constexpr const char* kInvalidSpec = "InvalidSpec";
+inline constexpr const char* kSucceeded = "Succeeded";
+}  // namespace event_reason
+
+namespace condition_type {
+inline constexpr const char* kReady = "Ready";
+inline constexpr const char* kComplete = "Complete";
+inline constexpr const char* kFailed = "Failed";
+}  // namespace condition_type
+
+// Condition reasons besides the item failure reasons and AgentNotFound/InvalidSpec.
+namespace condition_reason {
+inline constexpr const char* kAgentsResolved = "AgentsResolved";
+inline constexpr const char* kInProgress = "InProgress";
+inline constexpr const char* kAllItemsSucceeded = "AllItemsSucceeded";
+inline constexpr const char* kItemsFailed = "ItemsFailed";
+}  // namespace condition_reason
+
+// What `verdicts` shows for a review that has not finished.
+inline constexpr const char* kVerdictPending = "Pending";
+inline constexpr const char* kVerdictRunning = "Running";
+
+// ---- the plan ----
+
+struct PlannedEvent {
+  std::string type;  // "Normal" | "Warning"
+  std::string reason;
+  std::string message;
+  bool operator==(const PlannedEvent&) const = default;
+};
+
+struct TaskToCreate {
+  api::AgenticTask task;
+  std::vector<PlannedEvent> events;  // record only when the create call created it
+  bool operator==(const TaskToCreate&) const = default;
+};
+
+struct FinishedItem {  // an item that became Succeeded or Failed (metrics)
+  std::string key;
+  std::string phase;
+  std::int64_t iteration = 0;
+  bool operator==(const FinishedItem&) const = default;
+};
+
+struct Plan {
+  std::vector<TaskToCreate> create;
+  api::WorkloadStatus status;
+  bool status_changed = false;        // status != workload.status: write it
+  std::vector<PlannedEvent> events;   // transitions: record after the status write succeeded
+  std::vector<FinishedItem> finished; // transitions too
+};
+
+// `agents`: the Agents of the Workload's namespace (at least those it references; others are
+// ignored). `tasks`: the AgenticTasks the Workload owns (others may be passed; only names
+// matter). `now`: RFC 3339, used only for lastTransitionTime of changed conditions.
+Plan plan(const api::Workload& workload, const std::vector<api::Agent>& agents,
+          const std::vector<api::AgenticTask>& tasks, std::string_view now);
+
+}  // namespace redraft::controllers::workload
