@@ -205,7 +205,6 @@ struct Lifecycle {
   std::condition_variable cv;
   bool leading = false;
   bool stopping = false;             // shutdown started: never start the controllers now
-  bool controllers_started = false;
 };
 
 void say_ready() {
@@ -347,9 +346,13 @@ int run(const Options& options) {
 
   rt::signals::ShutdownSequence sequence;
   sequence.add("controllers", [&] {
-    std::lock_guard lock(life.mu);  // no start_controllers() can run concurrently
-    life.stopping = true;
-    life.cv.notify_all();
+    {
+      // The controllers are started under this lock after checking `stopping`: once it is set,
+      // no start is in progress and none will follow.
+      std::lock_guard lock(life.mu);
+      life.stopping = true;
+      life.cv.notify_all();
+    }
     for (auto& set : sets) set->stop_controllers();  // running reconciles finish
     spdlog::info("controllers stopped");
   });
@@ -386,7 +389,6 @@ int run(const Options& options) {
                                       [](const auto& set) { return set->synced(); });
       if (synced && (life.leading || !elector)) {
         for (auto& set : sets) set->start_controllers();
-        life.controllers_started = true;
         spdlog::info("caches synced, controllers started ({} informer set{}, {} workers each)",
                      sets.size(), sets.size() == 1 ? "" : "s", options.max_concurrent_reconciles);
         say_ready();
