@@ -1,6 +1,7 @@
 #include "api_server.hpp"
 
 #include "discovery.hpp"
+#include "node_proxy.hpp"
 #include "openapi.hpp"
 #include "protobuf_decode.hpp"
 #include "selectors.hpp"
@@ -96,8 +97,13 @@ DeleteOptions delete_options(const HttpRequest& r) {
       }
       if (auto dr = body.find("dryRun"); dr != body.end() && dr->is_array() && !dr->empty())
         o.dry_run = true;
+      if (auto g = body.find("gracePeriodSeconds"); g != body.end() && !g->is_null()) {
+        if (!g->is_number_integer()) throw bad_request("gracePeriodSeconds: must be an integer");
+        o.grace_period_seconds = g->get<long>();
+      }
     }
   }
+  if (auto g = r.param("gracePeriodSeconds"); !g.empty()) o.grace_period_seconds = parse_long(g, "gracePeriodSeconds");
   o.propagation = r.param("propagationPolicy", o.propagation);
   if (o.propagation != "Background" && o.propagation != "Foreground" && o.propagation != "Orphan")
     throw bad_request("propagationPolicy: Unsupported value: \"" + o.propagation +
@@ -257,8 +263,16 @@ std::optional<HttpResponse> ApiServer::resource_request(const HttpRequest& r, Ch
   if (rest.size() > i + 3) throw route_not_found();
   if (!info->namespaced && !ns.empty()) throw route_not_found();
   if (!sub.empty() && !(sub == "status" && info->status_subresource) &&
-      !(sub == "log" && info->log_subresource))
+      !(sub == "log" && info->log_subresource) && !(sub == "binding" && info->binding_subresource))
     throw route_not_found();
+  if (info->binding || sub == "binding") {
+    if (r.method != "POST" || (info->binding && !name.empty()))
+      throw method_not_allowed((info->binding ? info->plural : info->plural + "/binding") + " only support create");
+    store_.bind(ns, name, parse_body(r));
+    json status = success_status();
+    status["code"] = 201;
+    return json_response(201, status);
+  }
   if (info->review_only) {
     if (r.method != "POST" || !name.empty())
       throw method_not_allowed(info->plural + " only support create");
@@ -321,11 +335,7 @@ std::optional<HttpResponse> ApiServer::resource_request(const HttpRequest& r, Ch
 
   if (r.method == "GET") {
     json obj = store_.get(*info, ns, name);
-    if (sub == "log") {
-      // Pods have no kubelet here: the log is whatever a test stored in this annotation.
-      const std::string log = obj["metadata"].value("annotations", json::object()).value("devserver.redraft.dev/log", "");
-      return HttpResponse{200, "text/plain", log, {}};
-    }
+    if (sub == "log") return pod_log(r, writer, ns, obj);
     if (wants(r, "Table"))
       return json_response(200, render_table(*info, {present(*info, obj)},
                                              {obj["metadata"].value("resourceVersion", ""), "",
@@ -343,6 +353,29 @@ std::optional<HttpResponse> ApiServer::resource_request(const HttpRequest& r, Ch
   if (r.method == "DELETE" && sub.empty())
     return json_response(200, present(*info, store_.remove(*info, ns, name, delete_options(r))));
   throw method_not_allowed("the server does not allow this method on the requested resource");
+}
+
+std::optional<HttpResponse> ApiServer::pod_log(const HttpRequest& r, ChunkedWriter& writer,
+                                               const std::string& ns, const json& pod) {
+  const std::string name = pod["metadata"].value("name", "");
+  const std::string node_name = pod.value("spec", json::object()).value("nodeName", "");
+  std::optional<KubeletEndpoint> endpoint;
+  if (!node_name.empty())
+    if (auto nodes = store_.resolve("", "v1", "nodes")) {
+      try {
+        endpoint = kubelet_endpoint(store_.get(*nodes, "", node_name));
+      } catch (const ApiError&) {
+        // No such Node: nothing to proxy to.
+      }
+    }
+  if (!endpoint) {
+    // No node serves this pod's logs: the log is whatever a test stored in this annotation.
+    const std::string log = pod["metadata"].value("annotations", json::object()).value("devserver.redraft.dev/log", "");
+    return HttpResponse{200, "text/plain", log, {}};
+  }
+  // Like kube-apiserver: proxy to the node's kubelet endpoint (no lock held while streaming).
+  const std::string container = log_container(pod, r.param("container"));
+  return proxy_get(*endpoint, container_logs_target(ns, name, container, r.query), name, writer, shutting_down_);
 }
 
 void ApiServer::stream_watch(const HttpRequest& r, ChunkedWriter& writer, const ResourceInfo& info,

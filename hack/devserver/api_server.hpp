@@ -50,6 +50,10 @@ class ApiServer : public RequestHandler {
   std::optional<HttpResponse> resource_request(const HttpRequest& request, ChunkedWriter& writer,
                                                const std::string& group, const std::string& version,
                                                const std::vector<std::string>& rest);
+  // pods/log: proxied to the pod's node when it reports a kubelet endpoint (node_proxy.hpp),
+  // otherwise the devserver.redraft.dev/log annotation.
+  std::optional<HttpResponse> pod_log(const HttpRequest& request, ChunkedWriter& writer,
+                                      const std::string& ns, const nlohmann::json& pod);
   void stream_watch(const HttpRequest& request, ChunkedWriter& writer, const ResourceInfo& info,
                     const std::string& ns);
   bool authorized(const HttpRequest& request) const;

@@ -91,6 +91,12 @@ std::optional<json> api_resource_list(const ResourceRegistry& reg, const std::st
                            {"namespaced", r->namespaced},
                            {"kind", r->kind},
                            {"verbs", {"get", "patch", "update"}}});
+    if (r->binding_subresource)
+      resources.push_back({{"name", r->plural + "/binding"},
+                           {"singularName", ""},
+                           {"namespaced", r->namespaced},
+                           {"kind", "Binding"},
+                           {"verbs", {"create"}}});
     if (r->log_subresource)
       resources.push_back({{"name", r->plural + "/log"},
                            {"singularName", ""},

@@ -56,9 +56,17 @@ ResourceRegistry::ResourceRegistry() {
   add(builtin("", "v1", "serviceaccounts", "serviceaccount", "ServiceAccount", true, {"sa"}));
   auto pods = builtin("", "v1", "pods", "pod", "Pod", true, {"po"}, true);
   pods.log_subresource = true;
+  pods.binding_subresource = true;
   pods.categories = {"all"};
   pods.columns = {col("Status", "string", ".status.phase"), age()};
   add(pods);
+  // What a scheduler (or `redraft-localnode --bind-unscheduled`) posts to put a pod on a node.
+  auto bindings = builtin("", "v1", "bindings", "binding", "Binding", true);
+  bindings.review_only = true;
+  bindings.binding = true;
+  add(bindings);
+  auto nodes = builtin("", "v1", "nodes", "node", "Node", false, {"no"}, true);
+  add(nodes);
   auto svc = builtin("", "v1", "services", "service", "Service", true, {"svc"}, true);
   svc.categories = {"all"};
   add(svc);

@@ -34,9 +34,11 @@ struct ResourceInfo {
   std::vector<std::string> categories;
   bool status_subresource = false;
   bool log_subresource = false;  // pods/log
+  bool binding_subresource = false;  // pods/binding
+  bool binding = false;          // core/v1 bindings: create-only, binds the pod it names
   bool custom = false;           // defined by a CRD
   bool storage_version = true;   // the preferred version of its group in discovery
-  bool review_only = false;      // create-only, never stored (access reviews)
+  bool review_only = false;      // create-only, never stored (access reviews, bindings)
   // CRD-only: openAPIV3Schema (null when none) and additionalPrinterColumns.
   nlohmann::json schema;
   std::vector<PrinterColumn> columns;

@@ -3,6 +3,7 @@
 #include "api_errors.hpp"
 #include "encoding.hpp"
 #include "object_meta.hpp"
+#include "pod_rules.hpp"
 #include "regex_cache.hpp"
 #include "schema.hpp"
 #include "selectors.hpp"
@@ -17,6 +18,7 @@ namespace {
 
 constexpr const char* kCrdResource = "customresourcedefinitions.apiextensions.k8s.io";
 constexpr const char* kNamespaceResource = "namespaces";
+constexpr const char* kPodResource = "pods";
 
 const json& meta(const json& obj) {
   static const json kEmpty = json::object();
@@ -44,6 +46,14 @@ bool has_finalizers(const json& obj) {
   const json& m = meta(obj);
   auto it = m.find("finalizers");
   return it != m.end() && it->is_array() && !it->empty();
+}
+
+// A marked object whose grace period is over (or never had one): removable once no finalizer
+// holds it. A terminating pod with grace left waits for its node's final DELETE.
+bool grace_over(const json& obj) {
+  const json& m = meta(obj);
+  auto it = m.find("deletionGracePeriodSeconds");
+  return it == m.end() || !it->is_number() || it->get<long>() <= 0;
 }
 
 // Kind-specific normalisation the real apiserver does on every write.
@@ -333,7 +343,7 @@ json ResourceStore::update_locked(const ResourceInfo& info, const std::string& n
   if (opts.dry_run) return next;
   if (gr == kCrdResource) registry_.apply_crd(next);
   json stored = store_.update(gr, ns, next);
-  if (stored["metadata"].contains("deletionTimestamp") && !has_finalizers(stored)) {
+  if (stored["metadata"].contains("deletionTimestamp") && !has_finalizers(stored) && grace_over(stored)) {
     remove_now(gr, ns, name, "Background");
   }
   return stored;
@@ -390,6 +400,14 @@ json ResourceStore::remove(const ResourceInfo& info, const std::string& ns, cons
   return delete_locked(info.group_resource(), ns, name, opts);
 }
 
+void ResourceStore::bind(const std::string& ns, const std::string& pod_name, const json& binding) {
+  const std::string name = binding_pod_name(binding, pod_name);
+  std::lock_guard lock(mu_);
+  const json* pod = store_.get(kPodResource, ns, name);
+  if (!pod) throw not_found("", kPodResource, name);
+  store_.update(kPodResource, ns, bind_pod(*pod, binding, pod_name, now_rfc3339()));
+}
+
 std::vector<json> ResourceStore::remove_collection(const ResourceInfo& info, const std::string& ns,
                                                    const ListOptions& selection,
                                                    const DeleteOptions& opts) {
@@ -411,6 +429,14 @@ json ResourceStore::delete_locked(const std::string& gr, const std::string& ns,
                                   const std::string& name, const DeleteOptions& opts) {
   const json* cur = store_.get(gr, ns, name);
   if (!cur) return json();
+  // Graceful deletion (pods only): a pod still running on a node is marked with
+  // deletionTimestamp/deletionGracePeriodSeconds; the node stops it and sends the final DELETE
+  // with gracePeriodSeconds 0. Other kinds always proceed.
+  const long grace_for_new = gr == kPodResource ? pod_grace_period(*cur, opts.grace_period_seconds) : 0;
+  GracefulDeletion graceful = decide_graceful_deletion(*cur, grace_for_new, opts.grace_period_seconds,
+                                                       std::chrono::system_clock::now());
+  if (graceful.action == GracefulDeletion::Action::kPending) return *cur;
+  if (graceful.action == GracefulDeletion::Action::kMark) return store_.update(gr, ns, std::move(graceful.object));
   if (opts.propagation == "Foreground") {
     // Dependents go first, as the garbage collector's foregroundDeletion does (done in place:
     // a dependent held by its own finalizers is marked, and the owner does not wait for it).
@@ -420,11 +446,17 @@ json ResourceStore::delete_locked(const std::string& gr, const std::string& ns,
   }
   if (has_finalizers(*cur)) {
     // Finalizers hold the object: mark it, and let whoever owns a finalizer remove it.
-    if (meta(*cur).contains("deletionTimestamp")) return *cur;
     json marked = *cur;
-    marked["metadata"]["deletionTimestamp"] = now_rfc3339();
-    marked["metadata"]["deletionGracePeriodSeconds"] = 0;
+    const json& gmd = graceful.object["metadata"];
+    if (gmd.contains("deletionTimestamp")) {  // a shortened grace period (now 0) is kept
+      marked["metadata"]["deletionTimestamp"] = gmd["deletionTimestamp"];
+      marked["metadata"]["deletionGracePeriodSeconds"] = gmd.value("deletionGracePeriodSeconds", 0);
+    } else {
+      marked["metadata"]["deletionTimestamp"] = now_rfc3339();
+      marked["metadata"]["deletionGracePeriodSeconds"] = 0;
+    }
     if (gr == kNamespaceResource) marked["status"]["phase"] = "Terminating";
+    if (marked == *cur) return *cur;
     return store_.update(gr, ns, std::move(marked));
   }
   json last = *cur;

@@ -44,6 +44,8 @@ struct DeleteOptions {
   std::string precondition_uid;
   std::string precondition_rv;
   bool dry_run = false;
+  // DeleteOptions.gracePeriodSeconds (body or query). Only pods are graceful: see pod_rules.hpp.
+  std::optional<long> grace_period_seconds;
 };
 
 struct WatchStart {
@@ -78,6 +80,9 @@ class ResourceStore {
   // Returns the object as deleted (or as marked for deletion when finalizers hold it).
   nlohmann::json remove(const ResourceInfo& info, const std::string& ns, const std::string& name,
                         const DeleteOptions& opts = {});
+  // POST pods/{name}/binding (`pod_name` from the URL) or POST bindings (`pod_name` ""): sets
+  // the pod's spec.nodeName (see bind_pod in pod_rules.hpp). ApiError 404 when the pod is missing.
+  void bind(const std::string& ns, const std::string& pod_name, const nlohmann::json& binding);
   std::vector<nlohmann::json> remove_collection(const ResourceInfo& info, const std::string& ns,
                                                 const ListOptions& selection,
                                                 const DeleteOptions& opts = {});
