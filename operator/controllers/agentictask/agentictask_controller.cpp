@@ -1,0 +1,315 @@
+#include "operator/controllers/agentictask/agentictask_controller.hpp"
+
+#include <mutex>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "api/codec.hpp"
+#include "operator/controllers/agentictask/build_pod.hpp"
+#include "operator/controllers/agentictask/decide.hpp"
+#include "operator/controllers/agentictask/resolve.hpp"
+#include "operator/controllers/agentictask/result.hpp"
+#include "operator/controllers/common/labels.hpp"
+#include "operator/runtime/cache/owner_mapping.hpp"
+#include "operator/runtime/controller/controller.hpp"
+#include "operator/runtime/events/object_reference.hpp"
+
+namespace redraft::controllers::agentictask {
+namespace {
+
+using nlohmann::json;
+using runtime::cache::ObjectKey;
+using TaskPtr = std::shared_ptr<const api::AgenticTask>;
+
+// A Pod whose name we want but whose controller is another task (an earlier task of the same
+// name, its Pod not yet garbage-collected): wait for the collector.
+constexpr std::chrono::seconds kForeignPodRetry{5};
+// Enough log lines to reach the result line: it is publish's last output.
+constexpr std::int64_t kResultLogTailLines = 20;
+
+bool controlled_by(const api::ObjectMeta& meta, const api::Text& uid) {
+  for (const auto& ref : meta.ownerReferences) {
+    if (ref.controller.value_or(false) && ref.kind == "AgenticTask" && ref.uid == uid) return true;
+  }
+  return false;
+}
+
+bool controlled_by(const json& object, const api::Text& uid) {
+  for (const auto& ref : object["metadata"].value("ownerReferences", json::array())) {
+    if (ref.value("controller", false) && ref.value("kind", "") == "AgenticTask" && ref.value("uid", "") == uid.view()) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The work queue behind the informer handlers; detached when the controller goes away, since
+// informers cannot drop handlers and may outlive it.
+struct Sink {
+  std::mutex mu;
+  runtime::controller::Controller* loop = nullptr;
+  void enqueue(const std::string& key, std::string_view reason) {
+    std::lock_guard lock(mu);
+    if (loop != nullptr) loop->enqueue(key, reason);
+  }
+};
+
+}  // namespace
+
+struct AgenticTaskController::Impl {
+  runtime::Client& client;
+  runtime::cache::Informer<api::AgenticTask>& tasks;
+  runtime::cache::Informer<api::Agent>& agents;
+  runtime::cache::Informer<PodView>& pods;
+  runtime::events::Recorder& recorder;
+  AgenticTaskControllerOptions options;
+  std::shared_ptr<Sink> sink = std::make_shared<Sink>();
+  std::unique_ptr<runtime::controller::Controller> loop;
+
+  Impl(runtime::Client& c, runtime::cache::Informer<api::AgenticTask>& t, runtime::cache::Informer<api::Agent>& a,
+       runtime::cache::Informer<PodView>& p, runtime::events::Recorder& r, AgenticTaskControllerOptions o)
+      : client(c), tasks(t), agents(a), pods(p), recorder(r), options(std::move(o)) {}
+
+  void wire();
+  runtime::controller::Result reconcile(const std::string& key);
+  int recover_attempt(const api::AgenticTask& task) const;
+  std::shared_ptr<const PodView> current_pod(const api::AgenticTask& task, int attempt);
+  // Creates the ConfigMap and the Pod; false when a foreign Pod holds the name.
+  bool create_attempt(const api::AgenticTask& task, const Resolution& resolution, const api::Agent& agent,
+                      int attempt, Action& action);
+  void label_fork(const api::AgenticTask& task);
+  void record(const api::AgenticTask& task, const Action& action);
+};
+
+void AgenticTaskController::Impl::wire() {
+  std::shared_ptr<Sink> out = sink;
+  auto& task_informer = tasks;
+  // Tasks waiting for a fork source hear about it when the source finishes (or disappears).
+  auto enqueue_forks = [out, &task_informer](const api::AgenticTask& source) {
+    const api::Text& name = source.metadata.name;
+    for (const auto& t : task_informer.store().list(source.metadata.namespace_.view(), [&](const api::AgenticTask& t) {
+           return t.spec.forkOf && t.spec.forkOf->name == name && !is_terminal(t.status);
+         })) {
+      out->enqueue(runtime::cache::key_of(*t).str(), "fork source finished");
+    }
+  };
+  runtime::cache::EventHandlers<api::AgenticTask> task_handlers;
+  task_handlers.on_add = [out](const TaskPtr& t) { out->enqueue(runtime::cache::key_of(*t).str(), "task added"); };
+  task_handlers.on_update = [out, enqueue_forks](const TaskPtr& old_task, const TaskPtr& t) {
+    out->enqueue(runtime::cache::key_of(*t).str(), "task changed");
+    if (!is_terminal(old_task->status) && is_terminal(t->status)) enqueue_forks(*t);
+  };
+  task_handlers.on_delete = [enqueue_forks](const TaskPtr& t) { enqueue_forks(*t); };
+  tasks.add_handlers(std::move(task_handlers));
+
+  pods.add_handlers(runtime::cache::enqueue_handlers<PodView>(
+      [](const PodView& pod) { return runtime::cache::owner_keys(pod, runtime::cache::agentic_task_owner()); },
+      [out](const ObjectKey& key) { out->enqueue(key.str(), "owned pod changed"); }));
+
+  // An Agent change wakes the unfinished tasks that reference it (AgentNotFound ⇒ proceeds).
+  agents.add_handlers(runtime::cache::enqueue_handlers<api::Agent>(
+      [&task_informer](const api::Agent& agent) {
+        std::vector<ObjectKey> keys;
+        const api::Text& name = agent.metadata.name;
+        for (const auto& t : task_informer.store().list(agent.metadata.namespace_.view(), [&](const api::AgenticTask& t) {
+               return t.spec.agentRef.name == name && !is_terminal(t.status);
+             })) {
+          keys.push_back(runtime::cache::key_of(*t));
+        }
+        return keys;
+      },
+      [out](const ObjectKey& key) { out->enqueue(key.str(), "agent changed"); }));
+}
+
+int AgenticTaskController::Impl::recover_attempt(const api::AgenticTask& task) const {
+  // status.attempts may lag the Pods (the operator stopped between creating a Pod and writing
+  // the status): names are deterministic, so probe the next ones.
+  int attempt = static_cast<int>(std::max<std::int64_t>(0, task.status.attempts.value_or(0)));
+  const std::string ns = task.metadata.namespace_.str();
+  while (attempt < 1000) {
+    auto pod = pods.store().get(ns, pod_name(task.metadata.name.view(), attempt + 1));
+    if (!pod || !controlled_by(pod->metadata, task.metadata.uid)) break;
+    ++attempt;
+  }
+  return attempt;
+}
+
+std::shared_ptr<const PodView> AgenticTaskController::Impl::current_pod(const api::AgenticTask& task, int attempt) {
+  if (attempt == 0) return nullptr;
+  const std::string ns = task.metadata.namespace_.str();
+  const std::string name = pod_name(task.metadata.name.view(), attempt);
+  auto pod = pods.store().get(ns, name);
+  if (pod && controlled_by(pod->metadata, task.metadata.uid)) return pod;
+  // Not cached (yet?): ask the API server before concluding someone deleted it.
+  try {
+    json live = client.get(runtime::resources::kPods, ns, name);
+    if (!controlled_by(live, task.metadata.uid)) return nullptr;
+    return std::make_shared<const PodView>(live.get<PodView>());
+  } catch (const std::exception& e) {
+    if (runtime::is_not_found(e)) return nullptr;
+    throw;
+  }
+}
+
+bool AgenticTaskController::Impl::create_attempt(const api::AgenticTask& task, const Resolution& resolution,
+                                                 const api::Agent& agent, int attempt, Action& action) {
+  PodBuildOptions build;
+  build.attempt = attempt;
+  build.executor_image = options.executor_image;
+  build.task_service_account = options.task_service_account;
+  const std::string ns = task.metadata.namespace_.str();
+  try {
+    client.create(runtime::resources::kConfigMaps, ns, build_input_configmap(resolution.effective, agent, build));
+  } catch (const std::exception& e) {
+    if (!runtime::is_already_exists(e)) throw;
+  }
+  const json pod = build_pod(resolution.effective, agent, build);
+  const std::string name = pod["metadata"]["name"].get<std::string>();
+  try {
+    client.create(runtime::resources::kPods, ns, pod);
+    spdlog::info("agentictask {}/{}: created pod {} (attempt {})", ns, task.metadata.name.view(), name, attempt);
+  } catch (const std::exception& e) {
+    if (runtime::is_already_exists(e)) {
+      json existing = client.get(runtime::resources::kPods, ns, name);
+      return controlled_by(existing, task.metadata.uid);
+    }
+    if (!runtime::is_invalid(e)) throw;
+    // The API server will never accept this Pod (e.g. an Agent field it rejects): the task
+    // fails instead of retrying forever.
+    const std::string message = "the API server rejected pod " + name + ": " + e.what();
+    action.create_attempt = 0;
+    action.status.phase = api::phase::kFailed;
+    action.status.reason = api::reason::kPodFailed;
+    action.status.message = message;
+    action.status.completionTime = runtime::format_time(std::chrono::system_clock::now());
+    action.events = {{"Warning", kEventTaskFailed, message}};
+    api::Condition failed{kConditionFailed, "True", task.metadata.generation, action.status.completionTime,
+                          api::reason::kPodFailed, message};
+    std::erase_if(action.status.conditions, [](const api::Condition& c) { return c.type == kConditionFailed; });
+    action.status.conditions.push_back(failed);
+    action.finished = true;
+  }
+  return true;
+}
+
+void AgenticTaskController::Impl::label_fork(const api::AgenticTask& task) {
+  if (!task.spec.forkOf || task.spec.forkOf->name.empty()) return;
+  const std::string value = safe_label_value(task.spec.forkOf->name.view());
+  auto it = task.metadata.labels.find(std::string_view(api::kLabelForkOf));
+  if (it != task.metadata.labels.end() && it->second == value) return;
+  json patch = {{"metadata", {{"labels", {{api::kLabelForkOf, value}}}}}};
+  client.patch(runtime::resources::kAgenticTasks, task.metadata.namespace_.view(), task.metadata.name.view(),
+               runtime::PatchType::Merge, patch);
+}
+
+void AgenticTaskController::Impl::record(const api::AgenticTask& task, const Action& action) {
+  const auto ref = runtime::events::reference_to(task);
+  for (const auto& e : action.events) {
+    try {
+      recorder.record(ref, e.type, e.reason, e.message);
+    } catch (const std::exception& ex) {
+      spdlog::warn("agentictask {}/{}: cannot record event {}: {}", task.metadata.namespace_.view(),
+                   task.metadata.name.view(), e.reason, ex.what());
+    }
+  }
+  if (!action.finished || options.metrics == nullptr) return;
+  const auto& st = action.status;
+  options.metrics->task_finished(task.spec.kind.view(), st.verdict.view(), st.reason.view());
+  if (st.restore && !st.restore->outcome.empty()) options.metrics->restore(st.restore->outcome.view());
+  if (st.reason == api::reason::kLeaseRejected) options.metrics->lease_rejected();
+  if (st.timings) {
+    if (st.timings->prepareSeconds) options.metrics->phase_duration("prepare", *st.timings->prepareSeconds);
+    if (st.timings->agentSeconds) options.metrics->phase_duration("agent", *st.timings->agentSeconds);
+    if (st.timings->publishSeconds) options.metrics->phase_duration("publish", *st.timings->publishSeconds);
+  }
+}
+
+runtime::controller::Result AgenticTaskController::Impl::reconcile(const std::string& key) {
+  const ObjectKey object_key = runtime::cache::parse_object_key(key);
+  TaskPtr task = tasks.store().get(object_key);
+  if (!task || !task->metadata.deletionTimestamp.empty()) return {};
+  if (is_terminal(task->status)) {
+    label_fork(*task);
+    return {};
+  }
+  const std::string ns = task->metadata.namespace_.str();
+
+  auto agent = agents.store().get(ns, task->spec.agentRef.name.view());
+  std::shared_ptr<const api::AgenticTask> fork_source;
+  if (task->spec.forkOf && !task->status.forkedFrom) fork_source = tasks.store().get(ns, task->spec.forkOf->name.view());
+  const Resolution resolution = resolve(*task, agent.get(), fork_source.get());
+
+  Observation observed;
+  observed.attempt = recover_attempt(*task);
+  auto pod = current_pod(*task, observed.attempt);
+  observed.pod = pod.get();
+  if (pod) {
+    const std::string name = pod_name(task->metadata.name.view(), observed.attempt);
+    observed.result = read_result(*pod, [&]() -> std::optional<std::string> {
+      try {
+        runtime::PodLogOptions log;
+        log.container = kPublishContainer;
+        log.tail_lines = kResultLogTailLines;
+        return client.pod_log(ns, name, log);
+      } catch (const std::exception& e) {
+        spdlog::warn("agentictask {}/{}: cannot read the log of pod {}: {}", ns, task->metadata.name.view(), name,
+                     e.what());
+        return std::nullopt;
+      }
+    });
+  }
+
+  DecideContext context;
+  context.now = std::chrono::system_clock::now();
+  context.pod_start_timeout = options.pod_start_timeout;
+  Action action = decide(*task, resolution, observed, context);
+
+  if (action.create_attempt > 0 && agent) {
+    if (!create_attempt(*task, resolution, *agent, action.create_attempt, action)) {
+      spdlog::info("agentictask {}: pod {} belongs to another task of the same name; waiting for it to go", key,
+                   pod_name(task->metadata.name.view(), action.create_attempt));
+      return {false, kForeignPodRetry};
+    }
+  }
+  if (action.status != task->status) {
+    api::AgenticTask updated = *task;
+    updated.status = action.status;
+    client.update_status(runtime::resources::kAgenticTasks, ns, json(updated));
+    record(*task, action);
+  }
+  label_fork(*task);
+  return {false, action.requeue_after};
+}
+
+AgenticTaskController::AgenticTaskController(runtime::Client& client, runtime::cache::Informer<api::AgenticTask>& tasks,
+                                             runtime::cache::Informer<api::Agent>& agents,
+                                             runtime::cache::Informer<PodView>& pods,
+                                             runtime::events::Recorder& recorder, AgenticTaskControllerOptions options)
+    : impl_(std::make_unique<Impl>(client, tasks, agents, pods, recorder, std::move(options))) {
+  runtime::controller::Options loop_options;
+  loop_options.name = "agentictask";
+  loop_options.workers = std::max(1, impl_->options.workers);
+  loop_options.registry = impl_->options.registry;
+  Impl* impl = impl_.get();
+  impl_->loop = std::make_unique<runtime::controller::Controller>(
+      std::move(loop_options), [impl](const std::string& key) { return impl->reconcile(key); });
+  {
+    std::lock_guard lock(impl_->sink->mu);
+    impl_->sink->loop = impl_->loop.get();
+  }
+  impl_->wire();
+}
+
+AgenticTaskController::~AgenticTaskController() {
+  {
+    std::lock_guard lock(impl_->sink->mu);
+    impl_->sink->loop = nullptr;
+  }
+  impl_->loop->stop();
+}
+
+void AgenticTaskController::start() { impl_->loop->start(); }
+void AgenticTaskController::stop() { impl_->loop->stop(); }
+
+}  // namespace redraft::controllers::agentictask
