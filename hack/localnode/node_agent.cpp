@@ -1,5 +1,6 @@
 #include "hack/localnode/node_agent.hpp"
 
+#include <signal.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -7,6 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "hack/localnode/sandbox.hpp"
 #include "operator/runtime/events/k8s_time.hpp"
 
 namespace redraft::localnode {
@@ -283,6 +285,14 @@ void NodeAgent::mark_node_restarted(const nlohmann::json& pod) {
     for (auto& c : status[list]) {
       auto& state = c["state"];
       if (state.contains("terminated")) continue;
+      // Whatever the previous run left of this container (children of a killed leader).
+      const std::string id = c.value("containerID", "");
+      if (id.starts_with("localnode://")) {
+        try {
+          signal_container(static_cast<pid_t>(std::stol(id.substr(12))), SIGKILL);
+        } catch (const std::exception&) {
+        }
+      }
       const std::string started = state.contains("running") ? state["running"].value("startedAt", now) : now;
       state = {{"terminated",
                 {{"exitCode", 137},

@@ -17,6 +17,8 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 
@@ -231,26 +233,45 @@ void close_other_fds() {
   fail("exec: \"" + spec.argv[0] + "\"");
 }
 
+// The container's processes: its session and process group, and every descendant of its leader
+// (a child that started a session of its own is still the container's).
 std::vector<pid_t> session_members(pid_t leader) {
-  std::vector<pid_t> out;
+  struct Proc {
+    pid_t ppid, pgrp, session;
+  };
+  std::map<pid_t, Proc> procs;
   DIR* dir = ::opendir("/proc");
-  if (!dir) return out;
+  if (!dir) return {};
   while (dirent* e = ::readdir(dir)) {
     if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
     std::ifstream stat(std::string("/proc/") + e->d_name + "/stat");
     std::string line;
     if (!std::getline(stat, line)) continue;
     auto close = line.rfind(')');
-    if (close == std::string::npos) continue;
+    if (close == std::string::npos || close + 2 >= line.size()) continue;
     std::istringstream rest(line.substr(close + 2));
     std::string state;
     long ppid = 0, pgrp = 0, session = 0;
     rest >> state >> ppid >> pgrp >> session;
-    if (state == "Z") continue;
-    if (session == leader || pgrp == leader) out.push_back(static_cast<pid_t>(std::atol(e->d_name)));
+    if (state == "Z" || state == "X") continue;
+    procs[static_cast<pid_t>(std::atol(e->d_name))] = {static_cast<pid_t>(ppid), static_cast<pid_t>(pgrp),
+                                                       static_cast<pid_t>(session)};
   }
   ::closedir(dir);
-  return out;
+  std::set<pid_t> out;
+  for (const auto& [pid, p] : procs)
+    if (p.session == leader || p.pgrp == leader) out.insert(pid);
+  // Descendants of any member found so far, until nothing new appears.
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (const auto& [pid, p] : procs) {
+      if (!out.contains(pid) && (p.ppid == leader || out.contains(p.ppid))) {
+        out.insert(pid);
+        grew = true;
+      }
+    }
+  }
+  return {out.begin(), out.end()};
 }
 
 }  // namespace
