@@ -133,6 +133,14 @@ struct NamespaceSet {
         agents(client, informer_options(rt::resources::kAgents, ns, totals.agents.observer(index))),
         pods(client, informer_options(rt::resources::kPods, ns, totals.pods.observer(index),
                                       agentictask::kPodSelector)) {}
+  // After a graceful shutdown both are no-ops; on an early exit (an exception during setup)
+  // they keep the informers from calling handlers of controllers being destroyed.
+  ~NamespaceSet() {
+    stop_controllers();
+    stop_informers();
+  }
+  NamespaceSet(const NamespaceSet&) = delete;
+  NamespaceSet& operator=(const NamespaceSet&) = delete;
 
   bool synced() const {
     return workloads.has_synced() && tasks.has_synced() && agents.has_synced() &&
@@ -376,9 +384,12 @@ int run(const Options& options) {
     spdlog::info("shutdown complete");
   });
 
-  servers.start();
-  for (auto& set : sets) set->start_informers();
-  if (elector) elector->start();
+  // A signal that arrived during setup already ran the shutdown steps: start nothing after them.
+  if (!shutdown.requested()) {
+    servers.start();
+    for (auto& set : sets) set->start_informers();
+    if (elector) elector->start();
+  }
 
   // Start the controllers once every cache has synced (and this process leads, if it must).
   {
