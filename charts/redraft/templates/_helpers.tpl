@@ -64,7 +64,8 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 The operator's permissions, verb by verb, from the calls it makes (tests/chart/rbac_test.cpp
 derives the calls from operator/**.cpp and checks them against these rules):
 - Workloads, AgenticTasks, Agents: informers list and watch them; get for fresh reads.
-- AgenticTasks: create (the Workload controller plans them).
+- AgenticTasks: create (the Workload controller plans them); patch (the AgenticTask controller
+  labels a fork with redraft.dev/fork-of, a metadata-only merge patch).
 - workloads/status, agentictasks/status: update (each controller writes its own kind's status).
 - workloads/finalizers, agentictasks/finalizers: update. The operator sets owner references with
   blockOwnerDeletion (Workload → AgenticTask → Pod, ConfigMap); with the
@@ -82,7 +83,7 @@ No delete anywhere, and no Secrets: task Pods mount the git Secret; the operator
   verbs: ["get", "list", "watch"]
 - apiGroups: ["redraft.dev"]
   resources: ["agentictasks"]
-  verbs: ["create"]
+  verbs: ["create", "patch"]
 - apiGroups: ["redraft.dev"]
   resources: ["workloads/status", "agentictasks/status"]
   verbs: ["update"]
