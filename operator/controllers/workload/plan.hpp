@@ -20,6 +20,40 @@
 //     some NO-GO and k < maxReviewIterations ⇒ create `<wl>-<key>-code-r<k+1>` (revision)
 //     some NO-GO, k == maxReviewIterations  ⇒ item Failed (IterationsExhausted)
 //
+// A review is GO iff verdict == GO; a model-decided NO-GO iff phase == Succeeded && verdict ==
+// NO-GO; anything else terminal (Failed, INCOMPLETE, no verdict) is incomplete. maxReviewIterations
+// unset ⇒ 1 (so: code, review, one revision, its review); 0 ⇒ no reviews; no reviewers ⇒ no
+// reviews either (the item succeeds once its code task pushed).
+//
+// Before anything is created, the Workload is validated (api::validate plus "an item key used
+// twice") and every referenced Agent resolved in the Workload's namespace: a missing one ⇒
+// Ready=False/AgentNotFound, a wrong role or a spec error ⇒ Ready=False/InvalidSpec, the message
+// naming the field ("spec.reviewerAgentRefs[1]: ..."); one Warning with the same reason when
+// Ready becomes False (not again while it stays False for that reason); nothing created. With an
+// Agent problem the items are still derived from the existing tasks (status stays truthful);
+// with an invalid spec the previous items are kept as they are.
+//
+// Items and status:
+//   - parallelism bounds the items in flight: items whose first code task exists keep going;
+//     items not started yet start in spec order while fewer than `parallelism` are unfinished.
+//   - an item added to the spec is planned; an item removed from the spec is no longer planned
+//     and leaves status.items (its tasks stay until the Workload is deleted); existing tasks are
+//     never rewritten when the spec changes.
+//   - item: iteration = k of its latest code task (revisions so far), phase Pending (nothing
+//     created yet) / Running / Succeeded / Failed, branch, commitSha = the last pushed SHA,
+//     verdicts = the latest review round, one entry per reviewer (the verdict, "Failed" for a
+//     failed review without verdict, "Pending"/"Running" before it finished), tasks = every task
+//     name of the item in creation order (planned ones included).
+//   - reviewIterations = the sum of the items' iterations (revisions started).
+//   - phase: Succeeded when every item Succeeded; Failed when every item finished and at least
+//     one Failed; Running when any item started; else Pending.
+//   - conditions (observedGeneration = metadata.generation; lastTransitionTime kept while the
+//     status does not change): Ready (True/AgentsResolved, or False as above); Complete
+//     (True/AllItemsSucceeded, else False/ItemsFailed or False/InProgress); Failed (True only when
+//     phase is Failed, reason = the first failed item's reason — TaskFailed, LeaseRejected,
+//     NoProgress, IterationsExhausted or ReviewIncomplete — message = every failed item's
+//     reason text; else False/InProgress or False/AllItemsSucceeded).
+//
 // Events. Two kinds, so that reconciling twice never repeats one:
 //   - creation events travel with the task they describe (TaskToCreate::events); the controller
 //     records them only when its create call actually created the task (not on AlreadyExists);
@@ -27,6 +61,17 @@
 //     (item phase became Succeeded/Failed, Ready became False); the controller records them only
 //     after the status write that makes the transition visible succeeded (a stale cache gets a
 //     409 and records nothing).
+// Which event comes with what (all on the Workload; the message starts with the item key):
+//   code task created: Normal TaskCreated + Normal IterationStarted;
+//   review created: Normal TaskCreated;
+//   revision created: Normal TaskCreated + Normal IterationStarted, plus Warning
+//     RevisionUnderIssueFixProfile when spec.revisionCoderAgentRef is unset;
+//   a finished revision's restore: Warning RestoreFallback (restore.outcome fallback) or Normal
+//     PriorAttemptMoved (restored from a SHA other than its expectedRemoteSha), recorded with the
+//     step that follows it (its first review's creation, or the item's failure);
+//   item Succeeded: Normal Succeeded; item Failed: Warning <reason> (TaskFailed, LeaseRejected,
+//     NoProgress, IterationsExhausted, ReviewIncomplete — the last names the reviewer task);
+//   Ready became False: Warning AgentNotFound / InvalidSpec.
 #pragma once
 
 #include <cstddef>
