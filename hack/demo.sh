@@ -26,6 +26,7 @@ if [ -z "${REDRAFT_DEMO_SKIP_BUILD:-}" ]; then
   cmake --build "$build" -j "$(nproc)" \
     --target redraft-executor redraft-devserver redraft-localnode redraft-operator >/dev/null
 fi
+case "$build" in /*) ;; *) build="$PWD/$build" ;; esac
 exe="${REDRAFT_EXECUTOR:-$build/executor/redraft-executor}"
 devserver="${REDRAFT_DEVSERVER:-$build/hack/devserver/redraft-devserver}"
 localnode="${REDRAFT_LOCALNODE:-$build/hack/localnode/redraft-localnode}"
@@ -33,6 +34,8 @@ operator="${REDRAFT_OPERATOR:-$build/operator/redraft-operator}"
 for bin in "$exe" "$devserver" "$localnode" "$operator"; do
   [ -x "$bin" ] || { echo "demo: $bin not found (build it, or set REDRAFT_DEMO_BUILD_DIR)" >&2; exit 2; }
 done
+# The node runs pods in their own directories: the executor's directory must be absolute.
+exe="$(cd "$(dirname "$exe")" && pwd)/$(basename "$exe")"
 command -v kubectl >/dev/null || { echo "demo: kubectl is not on PATH" >&2; exit 2; }
 timeout_s="${REDRAFT_DEMO_TIMEOUT:-300}"
 
@@ -81,7 +84,9 @@ start() {  # name command...: runs it in the background, output to $work/<name>.
 wait_for_line() {  # name text seconds: until the process printed text, or fail
   local name="$1" text="$2" seconds="$3"
   for _ in $(seq 1 $((seconds * 10))); do
-    grep -qF -- "$text" "$work/$name.log" 2>/dev/null && return 0
+    if grep -qF -- "$text" "$work/$name.log" 2>/dev/null; then
+      echo "    $name: $(grep -m1 -F -- "$text" "$work/$name.log")"; return 0
+    fi
     kill -0 "${pids[$name]}" 2>/dev/null || fail "$name exited before printing \"$text\": $(tail -n 20 "$work/$name.log")"
     sleep 0.1
   done
@@ -123,7 +128,14 @@ echo "    $url"
 echo "==> starting redraft-devserver (the API server)"
 start devserver "$devserver" --port 0 --write-kubeconfig "$KUBECONFIG"
 wait_for_line devserver "listening on" 30
-echo "    $(grep -m1 -o 'listening on .*' "$work/devserver.log")   KUBECONFIG=$KUBECONFIG"
+echo "    export KUBECONFIG=$KUBECONFIG   # to look around with kubectl while the demo runs"
+
+echo "==> kubectl apply: the CRDs, the demo Agents, the git-credentials Secret"
+kubectl apply -f "$root/config/crd" | sed 's/^/    /'
+kubectl apply -f "$root/examples/agents/demo-coder.yaml" -f "$root/examples/agents/demo-reviewer.yaml" | sed 's/^/    /'
+# git daemon needs no credentials; the Secret shows where they go (prepare and publish only).
+kubectl create secret generic git-credentials --from-literal=token=demo-token-unused-by-git-daemon \
+  --dry-run=client -o yaml | kubectl apply -f - | sed 's/^/    /'
 
 echo "==> starting redraft-localnode (runs the task pods as host processes)"
 start localnode "$localnode" --kubeconfig "$KUBECONFIG" --name local --root "$work/node" \
@@ -136,14 +148,10 @@ start operator "$operator" --kubeconfig "$KUBECONFIG" --namespace default \
   --log-format text
 wait_for_line operator "redraft-operator ready" 60
 
-echo "==> kubectl apply: CRDs, the demo Agents, the git-credentials Secret, the Workload"
-kubectl apply -f "$root/config/crd" | sed 's/^/    /'
-kubectl apply -f "$root/examples/agents/demo-coder.yaml" -f "$root/examples/agents/demo-reviewer.yaml" | sed 's/^/    /'
-# git daemon needs no credentials; the Secret shows where they go (prepare and publish only).
-kubectl create secret generic git-credentials --from-literal=token=demo-token-unused-by-git-daemon \
-  --dry-run=client -o yaml | kubectl apply -f - | sed 's/^/    /'
+echo "==> kubectl apply: the Workload (examples/demo-workload.yaml with the repository URL)"
 sed "s|REPO_URL|$url|" "$root/examples/demo-workload.yaml" > "$work/workload.yaml"
 kubectl apply -f "$work/workload.yaml" | sed 's/^/    /'
+
 
 condition() {  # resource type: the status of a condition ("True"/"False"/"")
   kubectl get "$1" -o "jsonpath={.status.conditions[?(@.type==\"$2\")].status}" 2>/dev/null || true
