@@ -9,7 +9,8 @@ namespace redraft::controllers {
 namespace {
 
 TEST(SafeLabelValue, ValidValuesAreKeptAsTheyAre) {
-  for (std::string v : {"", "a", "issue-42", "widgets_q3.v2", std::string(63, 'x')}) {
+  for (const std::string& v : {std::string(), std::string("a"), std::string("issue-42"),
+                                std::string("widgets_q3.v2"), std::string(63, 'x')}) {
     EXPECT_EQ(safe_label_value(v), v) << v;
     EXPECT_TRUE(is_valid_label_value(v)) << v;
   }
