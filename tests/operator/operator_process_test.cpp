@@ -287,6 +287,23 @@ TEST(OperatorProcess, SigtermReleasesTheLeaseAndExitsZero) {
   EXPECT_EQ(lease_holder(client, "default", "redraft-test"), "");
 }
 
+// A second signal while the graceful shutdown is still busy (here: releasing the Lease on an API
+// server that answers after 10 s) exits at once with 128+signal.
+TEST(OperatorProcess, SecondSignalExitsAtOnce) {
+  DevServer server;
+  apply_crds(server);
+  Operator op(server.kubeconfig_path(), {"--leader-elect", "--leader-election-id", "redraft-impatient"});
+  ASSERT_TRUE(op.ready_within(90s)) << op.log();
+  server.set_latency_ms(10000);
+  const auto signalled_at = std::chrono::steady_clock::now();
+  op.process().signal(SIGTERM);
+  ASSERT_TRUE(eventually([&] { return op.log().find("shutting down") != std::string::npos; }, 30s))
+      << op.log();
+  op.process().signal(SIGINT);
+  EXPECT_EQ(op.process().wait_exit(30s), 130) << op.log();
+  EXPECT_LT(std::chrono::steady_clock::now() - signalled_at, 9s) << "did not exit at once";
+}
+
 // Two operators, one Lease: only the leader reconciles; the standby is synced (ready for
 // probes) but prints no ready line; after the leader's SIGTERM the standby takes over well
 // before the 15 s lease would have expired (the lease was released).
