@@ -62,7 +62,8 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 
 {{/*
 The operator's permissions, verb by verb, from the calls it makes (tests/chart/rbac_test.cpp
-derives the calls from operator/**.cpp and checks them against these rules):
+derives the calls from operator/**.cpp, tests/chart/rbac_request_log_test.cpp takes them from
+the API server's request log of a real operator run, and both check them against these rules):
 - Workloads, AgenticTasks, Agents: informers list and watch them; get for fresh reads.
 - AgenticTasks: create (the Workload controller plans them); patch (the AgenticTask controller
   labels a fork with redraft.dev/fork-of, a metadata-only merge patch).
