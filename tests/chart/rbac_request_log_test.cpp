@@ -1,7 +1,8 @@
-// The chart's RBAC against what the real operator asks of the API server: the devserver logs
-// every request (--verbose), the operator runs against it (leader election on, a Workload, a
-// forked AgenticTask), and every (verb, resource) in the log must be allowed by the rendered
-// ClusterRole or, for its Lease, by the leader-election Role. No node runs the task Pods, so
+// The chart against the real operator: the operator runs with the rendered Deployment's arguments
+// (two replicas, so leader election) against a devserver that logs every request (--verbose);
+// the probe paths and the metrics port answer; a Workload and a forked AgenticTask get worked on;
+// and every (verb, resource) in the log must be allowed by the rendered ClusterRole or, for its
+// Lease, by the leader-election Role. No node runs the task Pods, so
 // pods/log is not exercised here (rbac_test.cpp finds that call in the sources).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -15,6 +16,7 @@
 #include "devserver_fixture.hpp"
 #include "tests/chart/chart_support.hpp"
 #include "tests/e2e/operator_harness.hpp"
+#include "tests/fixtures/command.hpp"
 #include "tests/fixtures/temp_dir.hpp"
 
 namespace redraft::chart_test {
@@ -168,14 +170,43 @@ TEST(RbacRequestLog, EveryRequestTheOperatorMakesIsAllowedByTheChart) {
               source_path("examples/agents/demo-reviewer.yaml")});
   kubectl_ok({"apply", "-n", "default", "-f", "-"}, kWorkload);
   kubectl_ok({"apply", "-n", "default", "-f", "-"}, kForkedTask);
+  kubectl_ok({"create", "serviceaccount", "redraft-task", "-n", "default"});  // --task-service-account
   const std::size_t log_start = server.output().size();
 
-  e2e::ChildProcess op("operator",
-                       {e2e::operator_binary(), "--kubeconfig", kubeconfig, "--leader-elect",
-                        "--leader-election-namespace", "default", "--leader-election-id", "rel-redraft",
-                        "--metrics-bind-address", "0", "--health-probe-bind-address", "0"},
-                       dir / "operator.out", dir / "operator.err");
+  // The operator runs with exactly the arguments of the chart's Deployment (two replicas: leader
+  // election on), on free ports, plus the kubeconfig a Pod would not need.
+  const std::string metrics_port = std::to_string(fixtures::pick_free_port());
+  const std::string health_port = std::to_string(fixtures::pick_free_port());
+  const auto all = objects(render({"--set", "replicas=2", "--set", "metrics.port=" + metrics_port, "--set",
+                                   "health.port=" + health_port, "--namespace", "default"}));
+  const json deployment = find_object(all, "Deployment", "rel-redraft");
+  std::vector<std::string> argv = {e2e::operator_binary(), "--kubeconfig", kubeconfig};
+  for (const auto& a : deployment["spec"]["template"]["spec"]["containers"][0]["args"]) argv.push_back(a);
+  e2e::ChildProcess op("operator", argv, dir / "operator.out", dir / "operator.err");
   op.wait_for_stdout("redraft-operator ready", std::chrono::seconds(90));
+
+  // The probes and the metrics port the chart points at answer.
+  auto http_status = [](const std::string& url) {
+    auto r = redraft::testing::run_command({"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", url}, {},
+                                           std::chrono::seconds(30));
+    return r.output;
+  };
+  const json container = deployment["spec"]["template"]["spec"]["containers"][0];
+  EXPECT_TRUE(e2e::eventually(
+      [&] {
+        return http_status("http://127.0.0.1:" + health_port +
+                           container["livenessProbe"]["httpGet"]["path"].get<std::string>()) == "200";
+      },
+      std::chrono::seconds(30)));
+  EXPECT_TRUE(e2e::eventually(
+      [&] {
+        return http_status("http://127.0.0.1:" + health_port +
+                           container["readinessProbe"]["httpGet"]["path"].get<std::string>()) == "200";
+      },
+      std::chrono::seconds(30)));
+  auto metrics = redraft::testing::run_command({"curl", "-s", "http://127.0.0.1:" + metrics_port + "/metrics"}, {},
+                                               std::chrono::seconds(30));
+  EXPECT_THAT(metrics.output, ::testing::HasSubstr("workqueue_"));
 
   // Our own polling requests (kubectl get = one list), to take out of the log.
   std::multiset<std::pair<std::string, std::string>> ours;
@@ -189,7 +220,6 @@ TEST(RbacRequestLog, EveryRequestTheOperatorMakesIsAllowedByTheChart) {
   ASSERT_TRUE(worked) << op.output();
   op.stop(std::chrono::seconds(20));  // releases the Lease (an update)
 
-  const auto all = objects(render({"--set", "replicas=2", "--namespace", "default"}));
   const auto cluster = rules_of(find_object(all, "ClusterRole", "rel-redraft"));
   const auto lease = rules_of(find_object(all, "Role", "rel-redraft-leader-election", "default"));
 
