@@ -272,11 +272,9 @@ pid_t PodWorker::start_container(ContainerRun& run, const nlohmann::json& spec,
   return launched.pid;
 }
 
-void PodWorker::record_exit(Running& r, int wait_status, const std::string& reason_override) {
-  // The container ends with its main process: whatever it left behind goes too.
-  signal_container(r.pid, SIGKILL);
+void PodWorker::record_exit(Running& r, int exit_code, const std::string& reason_override) {
   ContainerRun& c = *r.run;
-  c.exit_code = exit_code_of(wait_status);
+  c.exit_code = exit_code;
   c.state = ContainerRun::State::Terminated;
   c.reason = reason_override.empty() ? exit_reason(c.exit_code) : reason_override;
   c.finished_at = now_text();
@@ -298,10 +296,8 @@ void PodWorker::terminate(std::vector<Running>& running, std::chrono::seconds gr
     bool any = false;
     for (auto& r : running) {
       if (r.pid <= 0) continue;
-      int status = 0;
-      pid_t got = ::waitpid(r.pid, &status, WNOHANG);
-      if (got == r.pid || (got < 0 && errno == ECHILD)) {
-        record_exit(r, got == r.pid ? status : SIGKILL, reason);
+      if (auto code = reap_if_exited(r.pid)) {
+        record_exit(r, *code, reason);
       } else {
         any = true;
       }
@@ -398,13 +394,9 @@ PodWorker::Outcome PodWorker::wait_for(std::vector<Running> running) {
     bool changed = false;
     for (auto& r : running) {
       if (r.pid <= 0) continue;
-      int status = 0;
-      pid_t got = ::waitpid(r.pid, &status, WNOHANG);
-      if (got == r.pid) {
-        record_exit(r, status, "");
-        changed = true;
-      } else if (got < 0 && errno != EINTR) {
-        record_exit(r, SIGKILL, "");
+      if (auto code = reap_if_exited(r.pid)) {
+        // The container ends with its main process; what it left behind is gone too.
+        record_exit(r, *code, "");
         changed = true;
       } else {
         any = true;

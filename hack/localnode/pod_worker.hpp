@@ -82,7 +82,7 @@ class PodWorker {
   pid_t start_container(ContainerRun& run, const nlohmann::json& spec, const Prepared::Container& prepared);
   // Waits for `running` to exit; handles deadline, deletion and shutdown meanwhile.
   Outcome wait_for(std::vector<Running> running);
-  void record_exit(Running& r, int wait_status, const std::string& reason_override);
+  void record_exit(Running& r, int exit_code, const std::string& reason_override);
   void terminate(std::vector<Running>& running, std::chrono::seconds grace, const std::string& reason);
   void fail_pod(const std::string& reason, const std::string& message);
   void finish_deletion();

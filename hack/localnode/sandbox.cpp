@@ -394,6 +394,19 @@ void signal_container(pid_t leader, int sig) {
 
 bool container_processes_alive(pid_t leader) { return leader > 1 && !session_members(leader).empty(); }
 
+std::optional<int> reap_if_exited(pid_t leader) {
+  siginfo_t info{};
+  if (::waitid(P_PID, static_cast<id_t>(leader), &info, WEXITED | WNOHANG | WNOWAIT) != 0)
+    return errno == EINTR ? std::nullopt : std::optional<int>(128 + SIGKILL);
+  if (info.si_pid == 0) return std::nullopt;
+  signal_container(leader, SIGKILL);
+  int status = 0;
+  while (::waitpid(leader, &status, 0) < 0) {
+    if (errno != EINTR) return 128 + SIGKILL;
+  }
+  return exit_code_of(status);
+}
+
 int exit_code_of(int wait_status) {
   if (WIFEXITED(wait_status)) return WEXITSTATUS(wait_status);
   if (WIFSIGNALED(wait_status)) return 128 + WTERMSIG(wait_status);

@@ -22,6 +22,7 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,11 @@ void signal_container(pid_t leader, int sig);
 
 // Whether any process of the container's session/process group is still alive.
 bool container_processes_alive(pid_t leader);
+
+// When the container's main process has exited: kills what it left in its session (while its
+// zombie still reserves the pid, so no unrelated process can be hit), reaps it and returns the
+// exit code. nullopt while it runs. An already reaped/unknown child counts as killed (137).
+std::optional<int> reap_if_exited(pid_t leader);
 
 // Exit code as the kubelet reports it: the status, or 128 + the signal.
 int exit_code_of(int wait_status);

@@ -17,7 +17,8 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 
-// A pod bound to the test node running `script` with sh -c in container "main".
+// A pod bound to the test node running `script` with sh -c in container "main". The script is
+// subject to $(VAR) expansion like any command: "$$$$" reaches the shell as "$$".
 std::string shell_pod(const std::string& name, const std::string& script, const std::string& extra_spec = "") {
   json pod{{"apiVersion", "v1"},
            {"kind", "Pod"},
@@ -166,7 +167,7 @@ TEST_F(LocalNodeTest, EnvValueFromFieldRefsAndVariableExpansion) {
           {"name": "TEAM", "valueFrom": {"fieldRef": {"fieldPath": "metadata.labels['team']"}}},
           {"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}}],
         "command": ["sh", "-c"],
-        "args": ["echo arg=$(GREETING) combined=$COMBINED token=$TOKEN mode=$MODE name=$POD_NAME ns=$POD_NS uid=$POD_UID team=$TEAM ip=$POD_IP; echo literal=$$(GREETING)"]},
+        "args": ["echo arg=$(GREETING) combined=$COMBINED token=$TOKEN mode=$MODE name=$POD_NAME ns=$POD_NS uid=$POD_UID team=$TEAM ip=$POD_IP; echo literal='$$(GREETING)'"]},
         {"name": "tool", "image": "example.com/tools:1", "command": ["hello-tool", "$(X)"],
          "env": [{"name": "X", "value": "arg1"}]}]}})J");
   json p = wait_phase("envs", "Succeeded");
@@ -252,7 +253,7 @@ TEST_F(LocalNodeTest, KubectlLogsReadsTheContainersOutput) {
 }
 
 TEST_F(LocalNodeTest, ActiveDeadlineKillsThePodWithDeadlineExceeded) {
-  apply(shell_pod("slow", "echo pid=$$; sleep 300", R"J({"activeDeadlineSeconds": 2})J"));
+  apply(shell_pod("slow", "echo pid=$$$$; sleep 300", R"J({"activeDeadlineSeconds": 2})J"));
   std::vector<pid_t> pids;
   ASSERT_TRUE(eventually([&] { return !(pids = pids_in(node_log("slow", "main"), "pid")).empty(); }, 30s));
   json p = wait_phase("slow", "Failed", 60s);
@@ -264,8 +265,8 @@ TEST_F(LocalNodeTest, ActiveDeadlineKillsThePodWithDeadlineExceeded) {
 TEST_F(LocalNodeTest, DeletingARunningPodKillsItsWholeProcessTree) {
   // A background child, a grandchild in a session of its own, and a parent ignoring SIGTERM.
   apply(shell_pod("victim",
-                  "trap '' TERM; sleep 300 & echo child=$!; setsid sh -c 'echo escaped=$$; sleep 300' & "
-                  "echo pid=$$; while true; do sleep 1; done",
+                  "trap '' TERM; sleep 300 & echo child=$!; setsid sh -c 'echo escaped=$$$$; sleep 300' & "
+                  "echo pid=$$$$; while true; do sleep 1; done",
                   R"J({"terminationGracePeriodSeconds": 2})J"));
   std::vector<pid_t> pids;
   ASSERT_TRUE(eventually([&] {
@@ -287,7 +288,7 @@ TEST_F(LocalNodeTest, DeletingARunningPodKillsItsWholeProcessTree) {
 }
 
 TEST_F(LocalNodeTest, ANodeRestartFailsThePodsItWasRunning) {
-  apply(shell_pod("orphan", "sleep 300 & echo child=$!; echo pid=$$; wait"));
+  apply(shell_pod("orphan", "sleep 300 & echo child=$!; echo pid=$$$$; wait"));
   std::vector<pid_t> pids;
   ASSERT_TRUE(eventually([&] {
     const std::string log = node_log("orphan", "main");
