@@ -23,6 +23,7 @@
 #include "operator/runtime/cache/informer.hpp"
 #include "operator/runtime/cache/observability.hpp"
 #include "operator/runtime/client/client.hpp"
+#include "operator/runtime/client/redact.hpp"
 #include "operator/runtime/client/resource.hpp"
 #include "operator/runtime/events/event_recorder.hpp"
 #include "operator/runtime/health/server.hpp"
@@ -259,7 +260,8 @@ struct Servers {
 
 int run(const Options& options) {
   const ResolvedConfig resolved = resolve_rest_config(options);
-  spdlog::info("API server {} (config: {})", resolved.config.server, resolved.source);
+  spdlog::info("API server {} (config: {})",
+               rt::redact_url_credentials(resolved.config.server), resolved.source);
 
   rt::metrics::Registry registry;
   rt::Client client(resolved.config);
