@@ -14,6 +14,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <iterator>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -47,6 +49,17 @@ inline std::string operator_binary() {
   return REDRAFT_OPERATOR_PATH;
 }
 
+// A directory for the operator logs that outlives the devserver's work dir (read them after a
+// run); created once per process.
+inline const std::string& log_dir() {
+  static const std::string dir = [] {
+    std::string tmpl = "/tmp/redraft-operator-bench-XXXXXX";
+    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+    return tmpl;
+  }();
+  return dir;
+}
+
 // VmRSS and VmHWM of a process, in KiB (-1 when unreadable).
 struct Rss {
   long rss_kib = -1;
@@ -62,6 +75,39 @@ inline Rss rss_of(int pid) {
     if (line.rfind("VmHWM:", 0) == 0) out.hwm_kib = std::strtol(line.c_str() + 6, nullptr, 10);
   }
   return out;
+}
+
+// CPU seconds (user + system) a process has used so far; -1 when unreadable.
+inline double cpu_seconds(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto close = stat.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream fields(stat.substr(close + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; fields >> field; ++i) {  // field 3 is the state
+    if (i == 14) utime = std::stoull(field);
+    if (i == 15) {
+      stime = std::stoull(field);
+      break;
+    }
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+// The pid of the process whose command line contains `needle` (e.g. the devserver's kubeconfig
+// path), or -1.
+inline int find_pid(const std::string& needle) {
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(entry.path() / "cmdline");
+    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+    if (cmdline.find(needle) != std::string::npos && std::stoi(name) != ::getpid()) return std::stoi(name);
+  }
+  return -1;
 }
 
 // GET http://127.0.0.1:port/path; the body, or throws.
@@ -134,6 +180,17 @@ inline double metric_sum(const std::vector<Sample>& samples, const std::string& 
     if (s.name == name) sum += s.value;
   }
   return sum;
+}
+
+// rest_client_requests_total summed by method and by code (keys "GET", "code=200", ...).
+inline std::map<std::string, double> requests_by(const std::vector<bench::Sample>& m) {
+  std::map<std::string, double> out;
+  for (const auto& s : m) {
+    if (s.name != "rest_client_requests_total") continue;
+    out[s.labels.count("method") ? s.labels.at("method") : "?"] += s.value;
+    out[std::string("code=") + (s.labels.count("code") ? s.labels.at("code") : "?")] += s.value;
+  }
+  return out;
 }
 
 // The real redraft-operator process: stdout is read for the ready line (and drained after),

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -36,6 +37,7 @@ struct Measured {
   bench::Rss rss;
   double ready_s = 0, quiet_s = 0;
   double requests = 0;  // rest_client_requests_total once quiet
+  std::map<std::string, double> requests_by;
   double cached_tasks = -1;
   int exit_code = -1;
 };
@@ -43,7 +45,7 @@ struct Measured {
 Measured run_operator(const testing::DevServer& server, const std::string& label, int settle_s,
                       const std::vector<std::string>& args) {
   Measured m;
-  const std::string log = server.work_dir() + "/operator-" + label + ".log";
+  const std::string log = bench::log_dir() + "/operator-" + label + ".log";
   bench::OperatorProcess op(server.kubeconfig_path(), log, args);
   m.ready_s = op.wait_ready(std::chrono::seconds(300));
   const auto t0 = Clock::now();
@@ -53,6 +55,7 @@ Measured run_operator(const testing::DevServer& server, const std::string& label
   m.rss = bench::rss_of(op.pid());
   const auto metrics = op.metrics();
   m.requests = bench::metric_sum(metrics, "rest_client_requests_total");
+  m.requests_by = bench::requests_by(metrics);
   for (const auto& s : metrics) {
     if (s.name == "redraft_cache_objects" && s.labels.count("resource") &&
         s.labels.at("resource").find("agentictasks") != std::string::npos) {
@@ -60,8 +63,10 @@ Measured run_operator(const testing::DevServer& server, const std::string& label
     }
   }
   m.exit_code = op.stop();
-  std::printf("%s operator: ready %.2f s, queues empty %.2f s later; log %s\n", label.c_str(), m.ready_s,
-              m.quiet_s, log.c_str());
+  std::printf("%s operator: ready %.2f s, queues empty %.2f s later; log %s\n  API requests:", label.c_str(),
+              m.ready_s, m.quiet_s, log.c_str());
+  for (const auto& [key, v] : m.requests_by) std::printf(" %s %.0f", key.c_str(), v);
+  std::printf("\n");
   return m;
 }
 

@@ -19,6 +19,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -237,57 +238,19 @@ double baseline_creates(int n, int writers) {
   return bench::seconds_since(t0);
 }
 
-std::map<std::string, double> requests_by(const std::vector<bench::Sample>& m) {
-  std::map<std::string, double> out;
-  for (const auto& s : m) {
-    if (s.name != "rest_client_requests_total") continue;
-    out[s.labels.count("method") ? s.labels.at("method") : "?"] += s.value;
-    out[std::string("code=") + (s.labels.count("code") ? s.labels.at("code") : "?")] += s.value;
+void print_delta(const std::map<std::string, double>& before, const std::map<std::string, double>& after) {
+  for (const auto& [key, v] : after) {
+    const double d = v - (before.count(key) ? before.at(key) : 0.0);
+    if (d != 0) std::printf(" %s %.0f", key.c_str(), d);
   }
-  return out;
+  std::printf("\n");
 }
 
-// Lines the devserver logged (one per finished request: "METHOD /path -> status") after
-// skipping the first `from` lines, grouped by method and resource (path without the name).
-std::map<std::string, int> server_requests_since(const testing::DevServer& server, std::size_t from,
-                                                 std::size_t* total_lines) {
-  const std::string log = server.server_log();
-  std::map<std::string, int> out;
-  std::size_t line_no = 0, pos = 0;
-  while (pos < log.size()) {
-    std::size_t end = log.find('\n', pos);
-    if (end == std::string::npos) end = log.size();
-    const std::string line = log.substr(pos, end - pos);
-    pos = end + 1;
-    const auto arrow = line.find(" -> ");
-    if (arrow == std::string::npos) continue;
-    if (line_no++ < from) continue;
-    // "... [info] GET /apis/redraft.dev/v1alpha1/namespaces/bench/agentictasks/x -> 200"
-    std::size_t m = line.rfind("] ", arrow);
-    std::string request = line.substr(m == std::string::npos ? 0 : m + 2, arrow - (m == std::string::npos ? 0 : m + 2));
-    // Group: method + the path up to the resource (drop the object name when there is one).
-    const auto space = request.find(' ');
-    std::string method = request.substr(0, space), path = request.substr(space + 1);
-    std::vector<std::string> parts;
-    for (std::size_t p = 1; p <= path.size();) {
-      std::size_t q = path.find('/', p);
-      if (q == std::string::npos) q = path.size();
-      parts.push_back(path.substr(p, q - p));
-      p = q + 1;
-    }
-    std::string resource;
-    for (std::size_t k = 0; k < parts.size(); ++k) {
-      if (parts[k] == "namespaces" && k + 2 < parts.size()) {
-        resource = parts[k + 2];
-        if (k + 4 < parts.size()) resource += "/" + parts[k + 4];  // subresource
-        break;
-      }
-    }
-    if (resource.empty()) resource = path;
-    out[method + " " + resource + " " + line.substr(arrow + 4)]++;
-  }
-  if (total_lines) *total_lines = line_no;
-  return out;
+std::string load_average() {
+  std::ifstream in("/proc/loadavg");
+  std::string one, five;
+  in >> one >> five;
+  return one + " " + five;
 }
 
 }  // namespace
@@ -326,7 +289,7 @@ int main(int argc, char** argv) {
   // failing the Pending pods while the benchmark runs.
   std::vector<std::string> op_args = {"--pod-start-timeout", "86400"};
   op_args.insert(op_args.end(), flags.operator_args.begin(), flags.operator_args.end());
-  const std::string op_log = server->work_dir() + "/operator.log";
+  const std::string op_log = bench::log_dir() + "/operator.log";
   bench::OperatorProcess op(server->kubeconfig_path(), op_log, op_args);
   const double ready_s = op.wait_ready(std::chrono::seconds(60));
   std::printf("operator ready after %.2f s (log: %s)\n", ready_s, op_log.c_str());
@@ -352,6 +315,10 @@ int main(int argc, char** argv) {
     revision_names.push_back(revision_name(i));
     revision_review_names.push_back(revision_review_name(i));
   }
+  const int server_pid = bench::find_pid("--write-kubeconfig " + server->kubeconfig_path());
+  const double op_cpu_a = bench::cpu_seconds(op.pid()), server_cpu_a = bench::cpu_seconds(server_pid);
+  const auto op_metrics_a = op.metrics();
+  const double op_requests_a = bench::metric_sum(op_metrics_a, "rest_client_requests_total");
   const auto t0 = Clock::now();
   parallel(config, n, flags.writers, [](Client& c, int i) { c.create(resources::kWorkloads, kNs, workload(i)); });
   const double applied_s = bench::seconds_since(t0);
@@ -374,6 +341,15 @@ int main(int argc, char** argv) {
   const bool settled = op.wait_quiet(std::chrono::seconds(600));
   std::printf("operator idle again %.1f s after the last code task (pods, statuses, events)%s\n",
               bench::seconds_since(quiet_a), settled ? "" : " -- NOT within 600 s");
+  const double op_cpu = bench::cpu_seconds(op.pid()) - op_cpu_a;
+  const double server_cpu = bench::cpu_seconds(server_pid) - server_cpu_a;
+  std::printf("CPU used from the first create until idle: operator %.2f s, devserver %.2f s "
+              "(2 cores, shared with whatever else runs; load average at the end: %s)\n",
+              op_cpu, server_cpu, load_average().c_str());
+  const auto op_metrics_a2 = op.metrics();
+  const double op_requests = bench::metric_sum(op_metrics_a2, "rest_client_requests_total") - op_requests_a;
+  std::printf("operator API requests until idle: %.0f (%.1f per Workload):", op_requests, op_requests / n);
+  print_delta(bench::requests_by(op_metrics_a), bench::requests_by(op_metrics_a2));
 
   // ---- (b) review round completes ⇒ revision task ----
   parallel(config, samples, flags.writers, [](Client& c, int i) {
@@ -455,28 +431,18 @@ int main(int argc, char** argv) {
   if (succeeded != n) ok = false;
   const bool quiet = op.wait_quiet(std::chrono::seconds(600));
   std::this_thread::sleep_for(std::chrono::seconds(2));  // events flushed, last status writes done
-  std::size_t log_from = 0;
-  server_requests_since(*server, 0, &log_from);
   const auto m1 = op.metrics();
   std::this_thread::sleep_for(std::chrono::seconds(flags.idle_seconds));
   const auto m2 = op.metrics();
-  const auto by1 = requests_by(m1), by2 = requests_by(m2);
+  const auto by1 = bench::requests_by(m1), by2 = bench::requests_by(m2);
   const double total = bench::metric_sum(m2, "rest_client_requests_total") -
                       bench::metric_sum(m1, "rest_client_requests_total");
   std::printf("operator work queues empty before the window: %s\n", quiet ? "yes" : "NO");
   std::printf("rest_client_requests_total over %d s (every request the operator's client sent, "
-              "including watch (re)opens, which count once as GET when opened):\n",
+              "including watch (re)opens, which count once as GET when opened):",
               flags.idle_seconds);
-  for (const auto& [key, v] : by2) {
-    const double d = v - (by1.count(key) ? by1.at(key) : 0.0);
-    if (d != 0) std::printf("  %-20s %6.0f\n", key.c_str(), d);
-  }
-  std::printf("  %-20s %6.0f   (whole run: %.0f)\n", "total", total,
-              bench::metric_sum(m2, "rest_client_requests_total"));
-  const auto server_side = server_requests_since(*server, log_from, nullptr);
-  std::printf("devserver log, requests finished in the window (all clients; watches log when they end):\n");
-  if (server_side.empty()) std::printf("  none\n");
-  for (const auto& [key, count] : server_side) std::printf("  %-60s %6d\n", key.c_str(), count);
+  print_delta(by1, by2);
+  std::printf("  total %.0f (whole run: %.0f)\n", total, bench::metric_sum(m2, "rest_client_requests_total"));
   std::printf("goal 0 requests in %d s: %.0f -> %s\n", flags.idle_seconds, total, bench::verdict(total == 0));
   ok = ok && total == 0;
 
