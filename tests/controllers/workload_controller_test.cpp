@@ -172,14 +172,22 @@ class WorkloadControllerTest : public ::testing::Test {
     return w ? w->value("status", json::object()) : json::object();
   }
 
-  double reconciles() {
+  double reconciles() { return workload_metric("controller_runtime_reconcile_total"); }
+
+  // Sum of a controller_runtime_* family's samples for controller="workload" (and, when given,
+  // result=`result`).
+  double workload_metric(const std::string& name, const std::string& result = "") {
     double total = 0;
     for (const auto& family : registry_.collect()) {
-      if (family.name != "controller_runtime_reconcile_total") continue;
+      if (family.name != name) continue;
       for (const auto& s : family.samples) {
+        bool ours = false;
+        bool result_matches = result.empty();
         for (const auto& [k, v] : s.labels) {
-          if (k == "controller" && v == "workload") total += s.value;
+          if (k == "controller" && v == "workload") ours = true;
+          if (k == "result" && v == result) result_matches = true;
         }
+        if (ours && result_matches) total += s.value;
       }
     }
     return total;
@@ -312,6 +320,40 @@ TEST_F(WorkloadControllerTest, CodeReviewRevisionLoopWithOwnedTasksAndOneStatusW
   // created, revision pushed + round-1 review created, GO ⇒ Succeeded. A reconcile on a stale
   // cache gets a 409, never a second write.
   EXPECT_EQ(status_writes("wl"), 5);
+}
+
+TEST_F(WorkloadControllerTest, AConflictingStatusWriteRequeuesQuietlyAndRecordsNothingTwice) {
+  client_->create(resources::kAgents, kNs, agent("coder", "coder"));
+  client_->create(resources::kAgents, kNs, agent("rev-a", "reviewer"));
+  server_.fail_next(1, 409, "PUT", "/workloads/wl/status");
+  client_->create(resources::kWorkloads, kNs, workload("wl"));
+  start();
+
+  wait_task("wl-issue-1-code");
+  ASSERT_TRUE(eventually([&] { return workload_status("wl").value("phase", "") == "Running"; }));
+  force_reconcile("wl");
+  EXPECT_EQ(status_writes("wl"), 1);
+  EXPECT_EQ(recorder_.count("TaskCreated"), 1) << "the retry's create got AlreadyExists";
+  EXPECT_EQ(recorder_.count("IterationStarted"), 1);
+  EXPECT_EQ(workload_metric("controller_runtime_reconcile_errors_total"), 0)
+      << "a 409 is not an error";
+  EXPECT_GE(workload_metric("controller_runtime_reconcile_total", "requeue"), 1)
+      << "the injected 409 was met and requeued";
+}
+
+TEST_F(WorkloadControllerTest, AFailedCreateIsRetriedWithoutWritingStatusFirst) {
+  client_->create(resources::kAgents, kNs, agent("coder", "coder"));
+  client_->create(resources::kAgents, kNs, agent("rev-a", "reviewer"));
+  server_.fail_next(1, 500, "POST", "/agentictasks");
+  client_->create(resources::kWorkloads, kNs, workload("wl"));
+  start();
+
+  wait_task("wl-issue-1-code");
+  ASSERT_TRUE(eventually([&] { return workload_status("wl").value("phase", "") == "Running"; }));
+  force_reconcile("wl");
+  EXPECT_EQ(status_writes("wl"), 1);
+  EXPECT_EQ(recorder_.count("TaskCreated"), 1);
+  EXPECT_EQ(workload_metric("controller_runtime_reconcile_errors_total"), 1);
 }
 
 TEST_F(WorkloadControllerTest, MissingAgentBlocksWithOneWarningAndItsCreationResumes) {
