@@ -189,8 +189,7 @@ nlohmann::json LocalNodeTest::wait_phase(const std::string& name, const std::str
   return p;
 }
 
-nlohmann::json LocalNodeTest::container_state(const nlohmann::json& pod, const std::string& container,
-                                              bool init) {
+nlohmann::json container_state(const nlohmann::json& pod, const std::string& container, bool init) {
   if (pod.is_null()) return nullptr;
   const char* list = init ? "initContainerStatuses" : "containerStatuses";
   for (const auto& c : pod["status"].value(list, nlohmann::json::array()))

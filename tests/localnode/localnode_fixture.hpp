@@ -25,6 +25,10 @@ namespace redraft::testing {
 bool eventually(const std::function<bool()>& condition,
                 std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
+// The container's state object (e.g. {"terminated": {...}}) from the pod's status; null when
+// the pod is null or has no status for it.
+nlohmann::json container_state(const nlohmann::json& pod, const std::string& container, bool init = false);
+
 // Whether `pid` is a live (not zombie) process.
 bool process_alive(pid_t pid);
 
@@ -70,9 +74,6 @@ class LocalNodeTest : public ::testing::Test {
                           std::chrono::seconds timeout = std::chrono::seconds(60));
   nlohmann::json wait_phase(const std::string& name, const std::string& phase,
                             std::chrono::seconds timeout = std::chrono::seconds(60));
-  // The container's state object (e.g. {"terminated": {...}}) from pod status.
-  static nlohmann::json container_state(const nlohmann::json& pod, const std::string& container,
-                                        bool init = false);
   // The container's log file content on the node (newest pod dir of that name).
   std::string node_log(const std::string& pod, const std::string& container);
 

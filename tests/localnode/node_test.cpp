@@ -33,6 +33,12 @@ std::string shell_pod(const std::string& name, const std::string& script, const 
   return pod.dump();
 }
 
+// The waiting reason of `container` in `pod`, or "" (pod may be null).
+std::string waiting_reason(const json& pod, const std::string& container) {
+  const json state = container_state(pod, container);
+  return state.is_object() && state.contains("waiting") ? state["waiting"].value("reason", "") : "";
+}
+
 std::vector<pid_t> pids_in(const std::string& log, const std::string& label) {
   std::vector<pid_t> out;
   std::regex re(label + "=([0-9]+)");
@@ -60,7 +66,12 @@ TEST_F(LocalNodeTest, RegistersTheNodeWithLeaseAndKubeletPortAndGoesNotReadyOnEx
                         "http://127.0.0.1:" + std::to_string(port) + "/containerLogs/default/nope/c"});
   EXPECT_EQ(r.output, "404");
 
+  // Stopping the node stops what it runs.
+  apply(shell_pod("running", "echo pid=$$$$; sleep 300"));
+  std::vector<pid_t> pids;
+  ASSERT_TRUE(eventually([&] { return !(pids = pids_in(node_log("running", "main"), "pid")).empty(); }, 30s));
   EXPECT_EQ(node->stop(SIGTERM), 0);
+  EXPECT_FALSE(process_alive(pids[0]));
   node.reset();
   node_obj = server.request("GET", "/api/v1/nodes/local").json();
   for (const auto& c : node_obj["status"]["conditions"])
@@ -183,14 +194,24 @@ TEST_F(LocalNodeTest, AMissingSecretKeepsThePodPendingUntilItExists) {
       "containers": [{"name": "main", "image": "busybox", "command": ["sh", "-c", "cat /creds/key"],
                       "volumeMounts": [{"name": "c", "mountPath": "/creds"}]}]})J"));
   json p = wait_pod("waits", [](const json& p) {
-    return !p.is_null() && container_state(p, "main").contains("waiting") &&
-           container_state(p, "main")["waiting"].value("reason", "") == "CreateContainerConfigError";
+    return waiting_reason(p, "main") == "CreateContainerConfigError";
   });
   EXPECT_EQ(p["status"]["phase"], "Pending");
   EXPECT_THAT(container_state(p, "main")["waiting"].value("message", ""), HasSubstr("secret \"late\" not found"));
   ASSERT_EQ(kubectl({"create", "secret", "generic", "late", "--from-literal=key=arrived"}).exit_code, 0);
   wait_phase("waits", "Succeeded");
   EXPECT_EQ(node_log("waits", "main"), "arrived");
+}
+
+TEST_F(LocalNodeTest, APendingPodWaitingForItsConfigCanBeDeleted) {
+  apply(shell_pod("stuck", "true", R"J({"containers": [{"name": "main", "image": "busybox", "command": ["true"],
+      "env": [{"name": "X", "valueFrom": {"configMapKeyRef": {"name": "absent", "key": "k"}}}]}]})J"));
+  json p = wait_pod("stuck", [](const json& p) {
+    return waiting_reason(p, "main") == "CreateContainerConfigError";
+  });
+  EXPECT_THAT(container_state(p, "main")["waiting"].value("message", ""), HasSubstr("configmap \"absent\" not found"));
+  ASSERT_EQ(kubectl({"delete", "pod", "stuck", "--wait=false"}).exit_code, 0);
+  EXPECT_TRUE(wait_pod("stuck", [](const json& p) { return p.is_null(); }, 30s).is_null());
 }
 
 TEST_F(LocalNodeTest, VolumesAppearAtTheirMountPathsWithModesAndReadOnly) {
