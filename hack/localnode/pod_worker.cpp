@@ -216,7 +216,11 @@ PodWorker::Prepared PodWorker::prepare(const nlohmann::json& pod) {
 }
 
 void PodWorker::write_volumes(const Prepared& prepared) {
-  for (const auto& v : prepared.volumes) fs::create_directories(v.host_dir);
+  for (const auto& v : prepared.volumes) {
+    fs::create_directories(v.host_dir);
+    // Like the kubelet's emptyDir: writable by whichever user the container runs as.
+    if (v.kind == VolumeKind::EmptyDir) ::chmod(v.host_dir.c_str(), 0777);
+  }
   for (const auto& [plan, files] : prepared.projections) {
     for (const auto& f : files) write_file(plan.host_dir / f.path, f.content, f.mode);
   }

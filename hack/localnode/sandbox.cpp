@@ -311,9 +311,13 @@ Launched launch_container(const fs::path& self_exe, const LaunchSpec& spec, cons
                           const fs::path& log_file) {
   Launched out;
   {
-    std::ofstream f(spec_file, std::ios::trunc);
-    f << to_json(spec).dump();
-    if (!f) {
+    // The spec holds the container's environment (Secret values included): owner-only, and
+    // removed as soon as the helper has read it (once the command runs).
+    const std::string text = to_json(spec).dump();
+    int fd = ::open(spec_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    const bool written = fd >= 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    if (fd >= 0) ::close(fd);
+    if (!written) {
       out.error = "cannot write " + spec_file.string();
       return out;
     }
@@ -375,6 +379,8 @@ Launched launch_container(const fs::path& self_exe, const LaunchSpec& spec, cons
     message.append(buf, static_cast<std::size_t>(n));
   }
   ::close(pipe_fds[0]);
+  std::error_code ec;
+  fs::remove(spec_file, ec);
   if (!message.empty()) {
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {

@@ -187,6 +187,9 @@ TEST_F(LocalNodeTest, EnvValueFromFieldRefsAndVariableExpansion) {
             "arg=hi combined=hi-there-$(GREETING) token=s3cret mode=fast name=envs ns=default uid=" + uid +
                 " team=blue ip=127.0.0.1\nliteral=$(GREETING)\n");
   EXPECT_EQ(node_log("envs", "tool"), "tool-ran arg1\n");  // --image-path puts the tool on PATH
+  // The launch spec (which carries the environment, Secret values included) does not stay behind.
+  for (const auto& e : fs::recursive_directory_iterator(root))
+    EXPECT_NE(e.path().filename(), "launch.json") << e.path();
 }
 
 TEST_F(LocalNodeTest, AMissingSecretKeepsThePodPendingUntilItExists) {
