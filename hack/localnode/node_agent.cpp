@@ -251,7 +251,12 @@ void NodeAgent::on_pod_deleted(const nlohmann::json& pod) {
   const std::string uid = pod.value("/metadata/uid"_json_pointer, "");
   std::lock_guard lock(mu_);
   auto it = workers_.find(uid);
-  if (it == workers_.end()) return;
+  if (it == workers_.end()) {
+    // A pod this run of the node never ran (finished before a restart): only its files remain.
+    std::error_code ec;
+    fs::remove_all(ctx_.root / "pods" / pod_dir_name(pod), ec);
+    return;
+  }
   if (it->second->finished()) {
     std::error_code ec;
     fs::remove_all(ctx_.root / "pods" / pod_dir_name(pod), ec);

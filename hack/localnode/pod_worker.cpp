@@ -217,6 +217,10 @@ PodWorker::Prepared PodWorker::prepare(const nlohmann::json& pod) {
 
 void PodWorker::write_volumes(const Prepared& prepared) {
   for (const auto& v : prepared.volumes) {
+    if (v.kind == VolumeKind::HostPath) {
+      if (!fs::exists(v.host_dir)) throw ConfigError("hostPath " + v.host_dir.string() + " does not exist");
+      continue;
+    }
     fs::create_directories(v.host_dir);
     // Like the kubelet's emptyDir: writable by whichever user the container runs as.
     if (v.kind == VolumeKind::EmptyDir) ::chmod(v.host_dir.c_str(), 0777);
@@ -434,7 +438,9 @@ void PodWorker::run() {
     while (!prepared) {
       if (interrupted(nullptr)) return;
       try {
-        prepared = prepare(pod);
+        Prepared candidate = prepare(pod);
+        write_volumes(candidate);
+        prepared = std::move(candidate);
       } catch (const ConfigError& e) {
         if (e.what() != last_error) {
           last_error = e.what();
@@ -456,7 +462,6 @@ void PodWorker::run() {
         wait_signal(ctx_.config_retry);
       }
     }
-    write_volumes(*prepared);
     reset_waiting();
 
     const auto& init_specs = pod_["spec"].value("initContainers", nlohmann::json::array());
