@@ -86,9 +86,9 @@ std::set<std::string> mount_names(const json& c) {
 
 const std::vector<std::string> kAllContainers = {"install", "prepare", "agent", "publish"};
 
-TEST(BuildPod, GoldenWithCredentials) { expect_golden(build_pod(sample_task(), sample_agent(), options()), "agentictask_pod_credentials.json"); }
+TEST(AgenticTaskBuildPod, GoldenWithCredentials) { expect_golden(build_pod(sample_task(), sample_agent(), options()), "agentictask_pod_credentials.json"); }
 
-TEST(BuildPod, GoldenWithoutCredentialsAttempt2WithServiceAccount) {
+TEST(AgenticTaskBuildPod, GoldenWithoutCredentialsAttempt2WithServiceAccount) {
   auto task = sample_task();
   task.spec.repo.credentialsSecretRef = {};
   auto o = options(2);
@@ -96,11 +96,11 @@ TEST(BuildPod, GoldenWithoutCredentialsAttempt2WithServiceAccount) {
   expect_golden(build_pod(task, sample_agent(), o), "agentictask_pod_public_repo.json");
 }
 
-TEST(BuildPod, GoldenInputConfigMap) {
+TEST(AgenticTaskBuildPod, GoldenInputConfigMap) {
   expect_golden(build_input_configmap(sample_task(), sample_agent(), options()), "agentictask_configmap.json");
 }
 
-TEST(BuildPod, CredentialsOnlyInPrepareAndPublish) {
+TEST(AgenticTaskBuildPod, CredentialsOnlyInPrepareAndPublish) {
   json pod = build_pod(sample_task(), sample_agent(), options());
   EXPECT_TRUE(mount_names(container(pod, "prepare")).count("git-credentials"));
   EXPECT_TRUE(mount_names(container(pod, "publish")).count("git-credentials"));
@@ -132,14 +132,14 @@ TEST(BuildPod, CredentialsOnlyInPrepareAndPublish) {
   }
 }
 
-TEST(BuildPod, NoSecretMeansNoCredentialsVolumeOrFlag) {
+TEST(AgenticTaskBuildPod, NoSecretMeansNoCredentialsVolumeOrFlag) {
   auto task = sample_task();
   task.spec.repo.credentialsSecretRef = {};
   json pod = build_pod(task, sample_agent(), options());
   EXPECT_EQ(pod.dump().find("git-credentials"), std::string::npos);
 }
 
-TEST(BuildPod, EveryContainerIsLockedDown) {
+TEST(AgenticTaskBuildPod, EveryContainerIsLockedDown) {
   json pod = build_pod(sample_task(), sample_agent(), options());
   const json& spec = pod["spec"];
   EXPECT_EQ(spec["automountServiceAccountToken"], false);
@@ -170,7 +170,7 @@ TEST(BuildPod, EveryContainerIsLockedDown) {
   EXPECT_EQ(container(pod, "publish")["command"][11], "/dev/termination-log");
 }
 
-TEST(BuildPod, AgentEnvAndResourcesGoToTheAgentContainerOnly) {
+TEST(AgenticTaskBuildPod, AgentEnvAndResourcesGoToTheAgentContainerOnly) {
   auto agent = sample_agent();
   json pod = build_pod(sample_task(), agent, options());
   const json& a = container(pod, "agent");
@@ -197,7 +197,7 @@ TEST(BuildPod, AgentEnvAndResourcesGoToTheAgentContainerOnly) {
   EXPECT_EQ(homes, 1);
 }
 
-TEST(BuildPod, ActiveDeadlineFromTaskThenAgentThenDefaultPlusMargin) {
+TEST(AgenticTaskBuildPod, ActiveDeadlineFromTaskThenAgentThenDefaultPlusMargin) {
   auto task = sample_task();
   auto agent = sample_agent();
   EXPECT_EQ(active_deadline_seconds(task, agent), 900 + 600);
@@ -208,7 +208,7 @@ TEST(BuildPod, ActiveDeadlineFromTaskThenAgentThenDefaultPlusMargin) {
   EXPECT_EQ(build_pod(task, agent, options())["spec"]["activeDeadlineSeconds"], 2400);
 }
 
-TEST(BuildPod, NamesLabelsAndOwner) {
+TEST(AgenticTaskBuildPod, NamesLabelsAndOwner) {
   auto task = sample_task();
   json pod = build_pod(task, sample_agent(), options(3));
   EXPECT_EQ(pod["metadata"]["name"], "wl-issue-7-code-3");
@@ -236,7 +236,7 @@ TEST(BuildPod, NamesLabelsAndOwner) {
             "wl-issue-7-code");
 }
 
-TEST(BuildPod, LongNamesAreCutDeterministicallyAndStayDistinct) {
+TEST(AgenticTaskBuildPod, LongNamesAreCutDeterministicallyAndStayDistinct) {
   const std::string long_a(250, 'a');
   const std::string long_b = std::string(249, 'a') + "b";
   const std::string a1 = pod_name(long_a, 1);
@@ -258,7 +258,7 @@ TEST(BuildPod, LongNamesAreCutDeterministicallyAndStayDistinct) {
   EXPECT_LE(labels.at("redraft.dev/task").size(), 63u);
 }
 
-TEST(BuildPod, ConfigMapCarriesTheEffectiveTaskAndTheAgent) {
+TEST(AgenticTaskBuildPod, ConfigMapCarriesTheEffectiveTaskAndTheAgent) {
   auto task = sample_task();
   task.spec.reviseFromBranch = "redraft/wl/issue-6";
   task.spec.expectedRemoteSha = "0123456789012345678901234567890123456789";

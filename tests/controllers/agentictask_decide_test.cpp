@@ -98,7 +98,7 @@ api::AgenticTask with_attempt(api::AgenticTask t, int n) {
   return t;
 }
 
-TEST(Decide, NewTaskCreatesAttemptOne) {
+TEST(AgenticTaskDecide, NewTaskCreatesAttemptOne) {
   auto t = task();
   auto a = decide(t, ready(t), at(0, nullptr), ctx());
   EXPECT_EQ(a.create_attempt, 1);
@@ -115,7 +115,7 @@ TEST(Decide, NewTaskCreatesAttemptOne) {
   EXPECT_EQ(a.events[0], (TaskEvent{"Normal", "PodCreated", "created pod t-1 (attempt 1)"}));
 }
 
-TEST(Decide, MissingAgentWaitsWithOneWarning) {
+TEST(AgenticTaskDecide, MissingAgentWaitsWithOneWarning) {
   auto t = task();
   auto a = decide(t, waiting_for_agent(), at(0, nullptr), ctx());
   EXPECT_EQ(a.create_attempt, 0);
@@ -140,7 +140,7 @@ TEST(Decide, MissingAgentWaitsWithOneWarning) {
   EXPECT_EQ(condition(go.status, "Ready")->status, "True");
 }
 
-TEST(Decide, InvalidSpecFailsAtOnce) {
+TEST(AgenticTaskDecide, InvalidSpecFailsAtOnce) {
   auto t = task();
   Resolution r;
   r.state = Resolution::State::Invalid;
@@ -161,7 +161,7 @@ TEST(Decide, InvalidSpecFailsAtOnce) {
   EXPECT_EQ(a.events[0].reason, "TaskFailed");
 }
 
-TEST(Decide, ForkSourcePendingPolls) {
+TEST(AgenticTaskDecide, ForkSourcePendingPolls) {
   auto t = task();
   Resolution r;
   r.state = Resolution::State::ForkSourcePending;
@@ -175,7 +175,7 @@ TEST(Decide, ForkSourcePendingPolls) {
   EXPECT_TRUE(a.events.empty());
 }
 
-TEST(Decide, ForkRecordsLineage) {
+TEST(AgenticTaskDecide, ForkRecordsLineage) {
   auto t = task();
   t.spec.forkOf = api::LocalObjectReference{"src"};
   Resolution r = ready(t);
@@ -185,7 +185,7 @@ TEST(Decide, ForkRecordsLineage) {
   EXPECT_EQ(a.status.forkedFrom, r.forked_from);
 }
 
-TEST(Decide, PodProgress) {
+TEST(AgenticTaskDecide, PodProgress) {
   struct Case {
     const char* name;
     json status;
@@ -214,7 +214,7 @@ TEST(Decide, PodProgress) {
   EXPECT_EQ(decide(fresh, ready(fresh), at(1, &unstarted), ctx()).status.phase, "Pending");
 }
 
-TEST(Decide, ResultEndsTheTask) {
+TEST(AgenticTaskDecide, ResultEndsTheTask) {
   auto t = with_attempt(task(), 1);
   PodView p = pod({{"phase", "Succeeded"}, {"containerStatuses", {terminated("publish", 0)}}});
   auto a = decide(t, ready(t), at(1, &p, found(R"({"phase":"Succeeded","verdict":"PUSHED","branch":"feature/x",
@@ -247,7 +247,7 @@ TEST(Decide, ResultEndsTheTask) {
   EXPECT_FALSE(again.finished);
 }
 
-TEST(Decide, ModelOutcomesNeverRetry) {
+TEST(AgenticTaskDecide, ModelOutcomesNeverRetry) {
   const char* results[] = {
       R"({"phase":"Succeeded","verdict":"NO-GO","findings":[{"severity":"major","message":"no"}]})",
       R"({"phase":"Succeeded","verdict":"NO-CHANGES"})",
@@ -313,7 +313,7 @@ std::vector<InfraCase> infra_cases() {
   };
 }
 
-TEST(Decide, InfrastructureFailureStartsTheNextAttempt) {
+TEST(AgenticTaskDecide, InfrastructureFailureStartsTheNextAttempt) {
   for (const auto& c : infra_cases()) {
     auto t = with_attempt(task(), 1);
     PodView p = pod(c.status, c.meta);
@@ -332,7 +332,7 @@ TEST(Decide, InfrastructureFailureStartsTheNextAttempt) {
   }
 }
 
-TEST(Decide, InfrastructureFailureOfTheLastAttemptFailsTheTask) {
+TEST(AgenticTaskDecide, InfrastructureFailureOfTheLastAttemptFailsTheTask) {
   for (const auto& c : infra_cases()) {
     for (const std::string kind : {"code", "review"}) {
       auto t = with_attempt(task(kind), 2);
@@ -352,7 +352,7 @@ TEST(Decide, InfrastructureFailureOfTheLastAttemptFailsTheTask) {
   }
 }
 
-TEST(Decide, BackoffLimitBoundsAttempts) {
+TEST(AgenticTaskDecide, BackoffLimitBoundsAttempts) {
   auto t = with_attempt(task(), 1);
   t.spec.backoffLimit = 0;
   EXPECT_EQ(max_attempts(t), 1);
@@ -365,7 +365,7 @@ TEST(Decide, BackoffLimitBoundsAttempts) {
   EXPECT_EQ(max_attempts(task()), 2);  // default backoffLimit 1
 }
 
-TEST(Decide, StartFailureWithinTheTimeoutWaits) {
+TEST(AgenticTaskDecide, StartFailureWithinTheTimeoutWaits) {
   auto t = with_attempt(task(), 1);
   // Created 60 s ago, timeout 120 s: look again in 61 s.
   PodView p = pod({{"phase", "Pending"}, {"initContainerStatuses", {waiting("install", "ErrImagePull", "not found")}}});
@@ -382,7 +382,7 @@ TEST(Decide, StartFailureWithinTheTimeoutWaits) {
   EXPECT_EQ(a.requeue_after, 0s);
 }
 
-TEST(Decide, UnreadableLogOfAFreshResultIsRetriedSoon) {
+TEST(AgenticTaskDecide, UnreadableLogOfAFreshResultIsRetriedSoon) {
   auto t = with_attempt(task(), 1);
   PodView p = pod({{"phase", "Succeeded"}, {"containerStatuses", {terminated("publish", 0)}}});  // 10 s ago
   ResultRead unreadable;
@@ -393,7 +393,7 @@ TEST(Decide, UnreadableLogOfAFreshResultIsRetriedSoon) {
   EXPECT_EQ(a.requeue_after, 5s);
 }
 
-TEST(Decide, RetryWaitsForAMissingAgent) {
+TEST(AgenticTaskDecide, RetryWaitsForAMissingAgent) {
   auto t = with_attempt(task(), 1);
   auto a = decide(t, waiting_for_agent(), at(1, nullptr), ctx());
   EXPECT_EQ(a.create_attempt, 0);
@@ -401,7 +401,7 @@ TEST(Decide, RetryWaitsForAMissingAgent) {
   EXPECT_EQ(condition(a.status, "Ready")->status, "False");
 }
 
-TEST(Decide, ARunningPodNeedsNoAgent) {
+TEST(AgenticTaskDecide, ARunningPodNeedsNoAgent) {
   // The Agent is only needed to create a Pod; one deleted mid-run does not disturb the attempt.
   auto t = with_attempt(task(), 1);
   PodView p = pod({{"phase", "Running"}, {"containerStatuses", {running("publish")}}});
@@ -409,7 +409,7 @@ TEST(Decide, ARunningPodNeedsNoAgent) {
   EXPECT_EQ(a.status, t.status);
 }
 
-TEST(Decide, StatusCatchesUpWithRecoveredAttempts) {
+TEST(AgenticTaskDecide, StatusCatchesUpWithRecoveredAttempts) {
   // The operator created t-2 and stopped before writing status.attempts = 2.
   auto t = with_attempt(task(), 1);
   PodView p = pod({{"phase", "Running"}, {"containerStatuses", {running("publish")}}}, {{"name", "t-2"}});
@@ -427,7 +427,7 @@ TEST(Decide, StatusCatchesUpWithRecoveredAttempts) {
   EXPECT_EQ(a.status.phase, "Running");
 }
 
-TEST(Decide, DeletingTaskIsLeftAlone) {
+TEST(AgenticTaskDecide, DeletingTaskIsLeftAlone) {
   auto t = with_attempt(task(), 1);
   t.metadata.deletionTimestamp = kNow;
   auto a = decide(t, ready(t), at(1, nullptr), ctx());
@@ -435,7 +435,23 @@ TEST(Decide, DeletingTaskIsLeftAlone) {
   EXPECT_EQ(a.create_attempt, 0);
 }
 
-TEST(Decide, StartFailureReasons) {
+TEST(AgenticTaskDecide, FailTaskReplacesThePlannedAttempt) {
+  auto t = task("review");
+  auto a = decide(t, ready(t), at(0, nullptr), ctx());
+  ASSERT_EQ(a.create_attempt, 1);
+  fail_task(a, t, "PodFailed", "the API server rejected pod t-1: invalid", ctx().now);
+  EXPECT_EQ(a.create_attempt, 0);
+  EXPECT_TRUE(a.finished);
+  EXPECT_EQ(a.status.phase, "Failed");
+  EXPECT_EQ(a.status.verdict, "INCOMPLETE");
+  EXPECT_EQ(a.status.reason, "PodFailed");
+  EXPECT_EQ(a.status.completionTime, kNow);
+  EXPECT_EQ(condition(a.status, "Failed")->status, "True");
+  ASSERT_EQ(a.events.size(), 1u);
+  EXPECT_EQ(a.events[0].reason, "TaskFailed");
+}
+
+TEST(AgenticTaskDecide, StartFailureReasons) {
   for (const char* r : {"CreateContainerConfigError", "ErrImagePull", "ImagePullBackOff", "InvalidImageName"}) {
     EXPECT_TRUE(is_start_failure(r)) << r;
   }

@@ -37,14 +37,14 @@ api::AgenticTask source(const std::string& phase, const std::string& branch, con
   return s;
 }
 
-TEST(Resolve, AgentMissingWaits) {
+TEST(AgenticTaskResolve, AgentMissingWaits) {
   auto r = resolve(task(), nullptr, nullptr);
   EXPECT_EQ(r.state, State::AgentMissing);
   EXPECT_EQ(r.reason, "AgentNotFound");
   EXPECT_EQ(r.message, R"(spec.agentRef: Agent "a" not found in namespace "ns")");
 }
 
-TEST(Resolve, RoleMustMatchTheKind) {
+TEST(AgenticTaskResolve, RoleMustMatchTheKind) {
   const auto coder = agent("coder");
   const auto reviewer = agent("reviewer");
   struct Case {
@@ -66,7 +66,7 @@ TEST(Resolve, RoleMustMatchTheKind) {
   }
 }
 
-TEST(Resolve, SemanticErrorsNameTheField) {
+TEST(AgenticTaskResolve, SemanticErrorsNameTheField) {
   auto t = task();
   t.spec.branch = "main";
   const auto coder = agent("coder");
@@ -85,7 +85,7 @@ TEST(Resolve, SemanticErrorsNameTheField) {
   EXPECT_EQ(r.message, "spec.agentRef: Agent \"a\" has no spec.image (the agent container needs one)");
 }
 
-TEST(Resolve, ForkOfTable) {
+TEST(AgenticTaskResolve, ForkOfTable) {
   const auto coder = agent("coder");
   const auto pushed_failed = source("Failed", "redraft/src", kSha);
   const auto running = source("Running", "", "");
@@ -122,14 +122,14 @@ TEST(Resolve, ForkOfTable) {
   }
 }
 
-TEST(Resolve, ForkChecksComeBeforeTheAgent) {
+TEST(AgenticTaskResolve, ForkChecksComeBeforeTheAgent) {
   auto t = task();
   t.spec.forkOf = api::LocalObjectReference{"src"};
   const auto never_pushed = source("Succeeded", "", "");
   EXPECT_EQ(resolve(t, nullptr, &never_pushed).state, State::Invalid);
 }
 
-TEST(Resolve, RecordedForkIsStable) {
+TEST(AgenticTaskResolve, RecordedForkIsStable) {
   // Once status.forkedFrom is written, retries use it even when the source is gone.
   auto t = task();
   t.spec.forkOf = api::LocalObjectReference{"src"};
@@ -141,7 +141,7 @@ TEST(Resolve, RecordedForkIsStable) {
   EXPECT_EQ(r.effective.spec.expectedRemoteSha, kSha);
 }
 
-TEST(Resolve, OnlyCodeTasksFork) {
+TEST(AgenticTaskResolve, OnlyCodeTasksFork) {
   auto t = task("review");
   t.spec.forkOf = api::LocalObjectReference{"src"};
   const auto src = source("Succeeded", "redraft/src", kSha);

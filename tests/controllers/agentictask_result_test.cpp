@@ -37,7 +37,7 @@ LogFetcher no_log_expected() {
   };
 }
 
-TEST(PodView, DecodesStatusOfAllContainers) {
+TEST(AgenticTaskPodView, DecodesStatusOfAllContainers) {
   json pod = json::parse(R"({
     "metadata": {"name": "t-1", "namespace": "ns", "uid": "u", "creationTimestamp": "2026-12-04T15:00:00Z",
                  "deletionTimestamp": "2026-12-04T15:01:00Z",
@@ -72,7 +72,7 @@ TEST(PodView, DecodesStatusOfAllContainers) {
   EXPECT_EQ(v.containers[0].state, "");
 }
 
-TEST(PodView, BadFieldsNameThePath) {
+TEST(AgenticTaskPodView, BadFieldsNameThePath) {
   struct Case {
     const char* pod;
     const char* error;
@@ -96,7 +96,7 @@ TEST(PodView, BadFieldsNameThePath) {
   EXPECT_THROW(json::parse(R"({"metadata": {"name": 1}})").get<PodView>(), api::DecodeError);
 }
 
-TEST(ParseResult, AcceptsOnlyFinishedResultDocuments) {
+TEST(AgenticTaskParseResult, AcceptsOnlyFinishedResultDocuments) {
   EXPECT_TRUE(parse_result(kResult));
   EXPECT_EQ(parse_result(kResult)->verdict, "PUSHED");
   EXPECT_FALSE(parse_result(kResult.substr(0, kResult.size() - 5)));  // cut
@@ -107,7 +107,7 @@ TEST(ParseResult, AcceptsOnlyFinishedResultDocuments) {
   EXPECT_FALSE(parse_result("panic: something"));
 }
 
-TEST(LastResultLine, TakesTheLastParsableLine) {
+TEST(AgenticTaskLastResultLine, TakesTheLastParsableLine) {
   const std::string old = R"(REDRAFT-RESULT {"phase":"Failed","reason":"AgentFailed"})";
   EXPECT_EQ(last_result_line("noise\n" + old + "\nREDRAFT-RESULT " + kResult + "\n")->verdict, "PUSHED");
   EXPECT_EQ(last_result_line("REDRAFT-RESULT " + kResult + "\r\n")->verdict, "PUSHED");
@@ -119,14 +119,14 @@ TEST(LastResultLine, TakesTheLastParsableLine) {
   EXPECT_FALSE(last_result_line("  REDRAFT-RESULT " + kResult));  // must start the line
 }
 
-TEST(ReadResult, FromTheTerminationMessage) {
+TEST(AgenticTaskReadResult, FromTheTerminationMessage) {
   auto read = read_result(pod_with_publish(kResult), no_log_expected());
   ASSERT_EQ(read.kind, ResultRead::Kind::Found);
   EXPECT_EQ(read.source, "termination message");
   EXPECT_EQ(read.result.commitSha, "0123456789abcdef0123456789abcdef01234567");
 }
 
-TEST(ReadResult, CutMessageFallsBackToTheLog) {
+TEST(AgenticTaskReadResult, CutMessageFallsBackToTheLog) {
   int fetched = 0;
   auto read = read_result(pod_with_publish(kResult.substr(0, 40)), [&]() -> std::optional<std::string> {
     ++fetched;
@@ -138,25 +138,25 @@ TEST(ReadResult, CutMessageFallsBackToTheLog) {
   EXPECT_EQ(read.result.summary, "done");
 }
 
-TEST(ReadResult, FallbackToLogsMessageWithAResultLine) {
+TEST(AgenticTaskReadResult, FallbackToLogsMessageWithAResultLine) {
   // Exit 1 (result file not writable): the kubelet put the log tail into the message.
   auto read = read_result(pod_with_publish("error: cannot write\nREDRAFT-RESULT " + kResult + "\n", 1), no_log_expected());
   ASSERT_EQ(read.kind, ResultRead::Kind::Found);
   EXPECT_EQ(read.result.verdict, "PUSHED");
 }
 
-TEST(ReadResult, NoResultAnywhereIsMissing) {
+TEST(AgenticTaskReadResult, NoResultAnywhereIsMissing) {
   auto read = read_result(pod_with_publish("segfault", 139), [] { return std::optional<std::string>("segfault\n"); });
   EXPECT_EQ(read.kind, ResultRead::Kind::Missing);
   EXPECT_EQ(read.problem, "container publish terminated (exit code 139, Error) without a result");
 }
 
-TEST(ReadResult, UnreadableLog) {
+TEST(AgenticTaskReadResult, UnreadableLog) {
   auto read = read_result(pod_with_publish(kResult.substr(0, 40)), [] { return std::optional<std::string>(); });
   EXPECT_EQ(read.kind, ResultRead::Kind::LogUnavailable);
 }
 
-TEST(ReadResult, PublishNotFinished) {
+TEST(AgenticTaskReadResult, PublishNotFinished) {
   json pod = {{"status", {{"containerStatuses", {{{"name", "publish"}, {"state", {{"running", json::object()}}}}}}}}};
   EXPECT_EQ(read_result(pod.get<PodView>(), no_log_expected()).kind, ResultRead::Kind::NotFinished);
   EXPECT_EQ(read_result(PodView{}, no_log_expected()).kind, ResultRead::Kind::NotFinished);

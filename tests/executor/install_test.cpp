@@ -24,12 +24,12 @@ CommandResult run(const std::vector<std::string>& argv) {
   return run_command(argv, options);
 }
 
-TEST(InstallCli, AcceptsToInBothForms) {
+TEST(ExecutorInstallCli, AcceptsToInBothForms) {
   EXPECT_EQ(parse_install({"--to", "/x"}).to, std::filesystem::path("/x"));
   EXPECT_EQ(parse_install({"--to=/y"}).to, std::filesystem::path("/y"));
 }
 
-TEST(InstallCli, BadCommandLinesNameTheFlag) {
+TEST(ExecutorInstallCli, BadCommandLinesNameTheFlag) {
   struct Case {
     std::vector<std::string> args;
     std::string error;
@@ -49,7 +49,7 @@ TEST(InstallCli, BadCommandLinesNameTheFlag) {
   }
 }
 
-TEST(Install, CopiesTheRunningBinaryAndTheCopyRuns) {
+TEST(ExecutorInstall, CopiesTheRunningBinaryAndTheCopyRuns) {
   TempDir dir("redraft-install");
   auto r = run({kExecutor.string(), "install", "--to", dir.path().string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -74,7 +74,7 @@ TEST(Install, CopiesTheRunningBinaryAndTheCopyRuns) {
   EXPECT_EQ(again.exit_code, 0) << again.err;
 }
 
-TEST(Install, MissingDirectoryIsAClearError) {
+TEST(ExecutorInstall, MissingDirectoryIsAClearError) {
   TempDir dir("redraft-install");
   const auto missing = dir / "nope";
   auto r = run({kExecutor.string(), "install", "--to", missing.string()});
@@ -83,7 +83,7 @@ TEST(Install, MissingDirectoryIsAClearError) {
   EXPECT_FALSE(std::filesystem::exists(missing));
 }
 
-TEST(Install, FileInsteadOfDirectoryIsAClearError) {
+TEST(ExecutorInstall, FileInsteadOfDirectoryIsAClearError) {
   TempDir dir("redraft-install");
   const auto file = dir / "file";
   redraft::fixtures::write_file(file, "x");
@@ -92,7 +92,7 @@ TEST(Install, FileInsteadOfDirectoryIsAClearError) {
   EXPECT_NE(r.err.find("--to " + file.string() + ": not a directory"), std::string::npos) << r.err;
 }
 
-TEST(Install, ReadOnlyDirectoryIsAClearError) {
+TEST(ExecutorInstall, ReadOnlyDirectoryIsAClearError) {
   if (::geteuid() == 0) GTEST_SKIP() << "root writes into read-only directories";
   TempDir dir("redraft-install");
   const auto ro = dir / "ro";
@@ -105,7 +105,7 @@ TEST(Install, ReadOnlyDirectoryIsAClearError) {
   EXPECT_TRUE(std::filesystem::is_empty(ro));
 }
 
-TEST(Install, MissingFlagPrintsUsage) {
+TEST(ExecutorInstall, MissingFlagPrintsUsage) {
   auto r = run({kExecutor.string(), "install"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--to: required"), std::string::npos) << r.err;

@@ -159,13 +159,33 @@ bool AgenticTaskController::Impl::create_attempt(const api::AgenticTask& task, c
   build.executor_image = options.executor_image;
   build.task_service_account = options.task_service_account;
   const std::string ns = task.metadata.namespace_.str();
+  const json pod = build_pod(resolution.effective, agent, build);
+  const std::string name = pod["metadata"]["name"].get<std::string>();
+  // The API server will never accept these objects (an Agent field it rejects, an input over the
+  // object size limit): the task fails instead of retrying forever.
+  const auto rejected = [&](const std::exception& e, const char* what) {
+    const std::string message = std::string("the API server rejected ") + what + " " + name + ": " + e.what();
+    fail_task(action, task, api::reason::kPodFailed, message, std::chrono::system_clock::now());
+    // The attempt never existed.
+    action.status.attempts = task.status.attempts;
+    action.status.podName = task.status.podName;
+  };
+  const auto permanent = [](const std::exception& e) {
+    const auto* api_error = dynamic_cast<const runtime::ApiError*>(&e);
+    return runtime::is_invalid(e) || (api_error != nullptr && (api_error->code() == 413 || api_error->code() == 400));
+  };
   try {
     client.create(runtime::resources::kConfigMaps, ns, build_input_configmap(resolution.effective, agent, build));
   } catch (const std::exception& e) {
-    if (!runtime::is_already_exists(e)) throw;
+    if (runtime::is_already_exists(e)) {
+      // Created by an earlier reconcile of this attempt.
+    } else if (permanent(e)) {
+      rejected(e, "the input ConfigMap");
+      return true;
+    } else {
+      throw;
+    }
   }
-  const json pod = build_pod(resolution.effective, agent, build);
-  const std::string name = pod["metadata"]["name"].get<std::string>();
   try {
     client.create(runtime::resources::kPods, ns, pod);
     spdlog::info("agentictask {}/{}: created pod {} (attempt {})", ns, task.metadata.name.view(), name, attempt);
@@ -174,21 +194,8 @@ bool AgenticTaskController::Impl::create_attempt(const api::AgenticTask& task, c
       json existing = client.get(runtime::resources::kPods, ns, name);
       return controlled_by(existing, task.metadata.uid);
     }
-    if (!runtime::is_invalid(e)) throw;
-    // The API server will never accept this Pod (e.g. an Agent field it rejects): the task
-    // fails instead of retrying forever.
-    const std::string message = "the API server rejected pod " + name + ": " + e.what();
-    action.create_attempt = 0;
-    action.status.phase = api::phase::kFailed;
-    action.status.reason = api::reason::kPodFailed;
-    action.status.message = message;
-    action.status.completionTime = runtime::format_time(std::chrono::system_clock::now());
-    action.events = {{"Warning", kEventTaskFailed, message}};
-    api::Condition failed{kConditionFailed, "True", task.metadata.generation, action.status.completionTime,
-                          api::reason::kPodFailed, message};
-    std::erase_if(action.status.conditions, [](const api::Condition& c) { return c.type == kConditionFailed; });
-    action.status.conditions.push_back(failed);
-    action.finished = true;
+    if (!permanent(e)) throw;
+    rejected(e, "pod");
   }
   return true;
 }

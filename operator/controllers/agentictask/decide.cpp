@@ -309,4 +309,16 @@ Action decide(const api::AgenticTask& task, const Resolution& resolution, const 
   return a;
 }
 
+void fail_task(Action& action, const api::AgenticTask& task, std::string_view reason, std::string_view message,
+               std::chrono::system_clock::time_point now) {
+  action.create_attempt = 0;
+  action.requeue_after = std::chrono::seconds(0);
+  action.events.clear();
+  action.status.phase = api::phase::kFailed;
+  action.status.verdict = task.spec.kind == api::task_kind::kReview ? api::verdict::kIncomplete : "";
+  action.status.reason = reason;
+  action.status.message = message;
+  finish(action, task, runtime::format_time(now), "");
+}
+
 }  // namespace redraft::controllers::agentictask

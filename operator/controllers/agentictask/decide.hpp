@@ -74,4 +74,10 @@ int max_attempts(const api::AgenticTask& task);
 Action decide(const api::AgenticTask& task, const Resolution& resolution, const Observation& observed,
               const DecideContext& context);
 
+// Turns `action` into the terminal failure of `task` (phase Failed, `reason`, `message`,
+// completionTime, conditions, a TaskFailed event), replacing whatever it was going to do. For
+// what the shell learns only from the API server (a Pod it will never accept).
+void fail_task(Action& action, const api::AgenticTask& task, std::string_view reason, std::string_view message,
+               std::chrono::system_clock::time_point now);
+
 }  // namespace redraft::controllers::agentictask
