@@ -1081,6 +1081,8 @@ TEST(WorkloadPlanItems, EventsOfATransitionAreNotRepeatedWhenThePreviousStatusHa
   sim.finish("wl-issue-1-code", pushed("c1"));
   Plan done = sim.step(kT1);
   EXPECT_THAT(summaries(done.events), ElementsAre("Normal Succeeded"));
+  EXPECT_EQ(done.events[0].message,
+            "issue-1: pushed c1 to redraft/wl/issue-1 (no review configured)");
   Plan later = plan(sim.wl(), sim.agents(), sim.tasks(), "2030-01-01T00:00:00Z");
   EXPECT_TRUE(later.events.empty());
   EXPECT_FALSE(later.status_changed);

@@ -67,6 +67,7 @@ struct ItemOutcome {
   std::string failure_reason;  // when status.phase == Failed
   std::string failure_message;
   std::vector<PlannedEvent> failure_events;  // events that explain the failure (restore, ...)
+  std::string success_message;               // when status.phase == Succeeded
   std::vector<TaskToCreate> create;
 };
 
@@ -178,7 +179,8 @@ class ItemPlanner {
 
       const std::size_t reviewers = spec_.reviewerAgentRefs.size();
       if (ctx_.max_iterations == 0 || reviewers == 0) {
-        succeed();
+        succeed(item_.key + ": pushed " + st.commitSha.str() + " to " +
+                out_.status.branch.str() + " (no review configured)");
         return std::move(out_);
       }
 
@@ -220,7 +222,8 @@ class ItemPlanner {
         return std::move(out_);
       }
       if (no_go.empty()) {
-        succeed();
+        succeed(item_.key + ": approved at " + st.commitSha.str() + " on " +
+                out_.status.branch.str() + " after " + std::to_string(k) + " revision(s)");
         return std::move(out_);
       }
       if (k >= ctx_.max_iterations) {
@@ -256,7 +259,10 @@ class ItemPlanner {
     out_.failure_message = safe_text(message);
     out_.failure_events = std::move(explaining);
   }
-  void succeed() { out_.status.phase = api::phase::kSucceeded; }
+  void succeed(std::string message) {
+    out_.status.phase = api::phase::kSucceeded;
+    out_.success_message = std::move(message);
+  }
 
   api::AgenticTask base_task(const std::string& name, const char* kind, const api::Text& agent,
                              std::int64_t iteration) const {
@@ -654,10 +660,7 @@ Plan plan(const api::Workload& original, const std::vector<api::Agent>& agents,
     if (prev != ctx.previous.end() && prev->second->phase == item.phase) continue;
     out.finished.push_back({item.key, item.phase, item.iteration});
     if (item.phase == api::phase::kSucceeded) {
-      out.events.push_back({kNormal, event_reason::kSucceeded,
-                            item.key.str() + ": approved at " + item.commitSha.str() + " on " +
-                                item.branch.str() + " after " + std::to_string(item.iteration) +
-                                " revision(s)"});
+      out.events.push_back({kNormal, event_reason::kSucceeded, outcome.success_message});
     } else {
       for (const auto& e : outcome.failure_events) out.events.push_back(e);
       out.events.push_back({kWarning, outcome.failure_reason, outcome.failure_message});
