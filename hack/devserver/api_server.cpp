@@ -67,6 +67,14 @@ json present(const ResourceInfo& info, json obj) {
   return obj;
 }
 
+// True when `obj` already says the apiVersion and kind `info` serves (so present() would copy it
+// for nothing).
+bool served_as_stored(const ResourceInfo& info, const json& obj) {
+  auto v = obj.find("apiVersion"), k = obj.find("kind");
+  return v != obj.end() && k != obj.end() && v->is_string() && k->is_string() &&
+         v->get_ref<const std::string&>() == info.api_version() && k->get_ref<const std::string&>() == info.kind;
+}
+
 json partial_metadata(const json& obj) {
   return {{"kind", "PartialObjectMetadata"},
           {"apiVersion", "meta.k8s.io/v1"},
@@ -298,10 +306,10 @@ std::optional<HttpResponse> ApiServer::resource_request(const HttpRequest& r, Ch
         stream_watch(r, writer, *info, ns);
         return std::nullopt;
       }
-      const ListResult page = store_.list(*info, ns, list_options(r));
+      ListResult page = store_.list(*info, ns, list_options(r));
       if (wants(r, "Table")) {
         std::vector<json> objs;
-        for (const auto& o : page.items) objs.push_back(present(*info, o));
+        for (auto& o : page.items) objs.push_back(present(*info, std::move(o)));
         return json_response(200, render_table(*info, objs,
                                                {page.resource_version, page.continue_token,
                                                 r.param("includeObject") == "Object"}));
@@ -313,7 +321,7 @@ std::optional<HttpResponse> ApiServer::resource_request(const HttpRequest& r, Ch
       }
       json items = json::array();
       const bool partial = wants(r, "PartialObjectMetadata");
-      for (const auto& o : page.items) items.push_back(partial ? partial_metadata(o) : present(*info, o));
+      for (auto& o : page.items) items.push_back(partial ? partial_metadata(o) : present(*info, std::move(o)));
       return json_response(200, {{"kind", partial ? "PartialObjectMetadataList" : info->kind + "List"},
                                  {"apiVersion", partial ? "meta.k8s.io/v1" : info->api_version()},
                                  {"metadata", md},
@@ -408,6 +416,8 @@ void ApiServer::stream_watch(const HttpRequest& r, ChunkedWriter& writer, const 
     return;
   }
   auto send = [&](const std::string& type, const json& obj) {
+    if (!table && served_as_stored(info, obj))  // the common case: no copy of the object
+      return writer.chunk("{\"type\":\"" + type + "\",\"object\":" + obj.dump() + "}\n");
     json payload = table ? render_table(info, {present(info, obj)},
                                         {obj["metadata"].value("resourceVersion", ""), "",
                                          r.param("includeObject") == "Object"})

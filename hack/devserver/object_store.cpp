@@ -8,7 +8,7 @@ namespace redraft::devserver {
 
 using nlohmann::json;
 
-void Watcher::push(WatchEvent e) {
+void Watcher::push(std::shared_ptr<const WatchEvent> e) {
   {
     std::lock_guard lock(mu_);
     if (closed_) return;
@@ -35,11 +35,11 @@ std::size_t Watcher::pending() const {
   return queue_.size();
 }
 
-std::optional<WatchEvent> Watcher::pop(std::chrono::steady_clock::time_point until) {
+std::shared_ptr<const WatchEvent> Watcher::pop(std::chrono::steady_clock::time_point until) {
   std::unique_lock lock(mu_);
   cv_.wait_until(lock, until, [&] { return closed_ || !queue_.empty(); });
-  if (queue_.empty()) return std::nullopt;
-  WatchEvent e = std::move(queue_.front());
+  if (queue_.empty()) return nullptr;
+  auto e = std::move(queue_.front());
   queue_.pop_front();
   return e;
 }
@@ -133,17 +133,18 @@ json ObjectStore::remove(const std::string& gr, const std::string& ns, const std
 }
 
 void ObjectStore::record(WatchEvent e) {
+  auto shared = std::make_shared<const WatchEvent>(std::move(e));
   for (auto it = watchers_.begin(); it != watchers_.end();) {
     if (auto w = it->lock(); w && !w->closed()) {
-      if (w->wants(e)) w->push(e);
+      if (w->wants(*shared)) w->push(shared);
       ++it;
     } else {
       it = watchers_.erase(it);
     }
   }
-  history_.push_back(std::move(e));
+  history_.push_back(std::move(shared));
   while (history_.size() > history_size_) {
-    floor_rv_ = history_.front().rv;
+    floor_rv_ = history_.front()->rv;
     history_.pop_front();
   }
 }
@@ -156,7 +157,7 @@ std::shared_ptr<Watcher> ObjectStore::watch(const std::string& gr, const std::st
                std::to_string(floor_rv_) + ")");
   auto w = std::make_shared<Watcher>(gr, ns);
   for (const auto& e : history_)
-    if (e.rv > from_rv && w->wants(e)) replay.push_back(e);
+    if (e->rv > from_rv && w->wants(*e)) replay.push_back(*e);
   watchers_.push_back(w);
   return w;
 }

@@ -29,7 +29,8 @@ struct WatchEvent {
 };
 
 // One watch stream's mailbox. The store pushes under its caller's lock; the streaming thread
-// pops with its own lock, so a slow client never blocks writers.
+// pops with its own lock, so a slow client never blocks writers. Events are shared, immutable:
+// one write fans out to every watcher (and the history) without copying the object.
 class Watcher {
  public:
   Watcher(std::string group_resource, std::string ns)
@@ -37,10 +38,10 @@ class Watcher {
   bool wants(const WatchEvent& e) const {
     return e.group_resource == group_resource_ && (ns_.empty() || e.ns == ns_);
   }
-  void push(WatchEvent e);
+  void push(std::shared_ptr<const WatchEvent> e);
   void close();
-  // Waits until an event is queued, the watcher is closed, or `until` passes.
-  std::optional<WatchEvent> pop(std::chrono::steady_clock::time_point until);
+  // Waits until an event is queued, the watcher is closed, or `until` passes (nullptr then).
+  std::shared_ptr<const WatchEvent> pop(std::chrono::steady_clock::time_point until);
   bool closed() const;
   std::size_t pending() const;
 
@@ -49,7 +50,7 @@ class Watcher {
   std::string ns_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<WatchEvent> queue_;
+  std::deque<std::shared_ptr<const WatchEvent>> queue_;
   bool closed_ = false;
 };
 
@@ -90,7 +91,7 @@ class ObjectStore {
   std::map<std::string, std::map<Key, nlohmann::json>> objects_;  // by group-resource
   std::uint64_t rv_ = 1;
   std::size_t history_size_;
-  std::deque<WatchEvent> history_;
+  std::deque<std::shared_ptr<const WatchEvent>> history_;
   std::uint64_t floor_rv_ = 0;  // events with rv > floor_rv_ are all still in history_
   std::vector<std::weak_ptr<Watcher>> watchers_;
   struct Ref {

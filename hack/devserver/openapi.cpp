@@ -66,7 +66,7 @@ std::optional<json> openapi_v3_group_version(const ResourceRegistry& reg, const 
     const std::string schema_name =
         (r->group.empty() ? "io.k8s.api.core" : r->group) + "." + r->version + "." + r->kind;
     const std::string ref = "#/components/schemas/" + schema_name;
-    json schema = r->custom && r->schema.is_object() ? r->schema
+    json schema = r->custom && r->schema->is_object() ? *r->schema
                                                      : json{{"type", "object"}, {"x-kubernetes-preserve-unknown-fields", true}};
     schema["x-kubernetes-group-version-kind"] = json::array({gvk(*r)});
     schemas[schema_name] = schema;

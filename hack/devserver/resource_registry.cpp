@@ -229,7 +229,7 @@ void ResourceRegistry::apply_crd(const json& crd) {
     const json sub = v.value("subresources", json::object());
     r.status_subresource = sub.contains("status");
     const json sch = v.value("schema", json::object());
-    r.schema = sch.contains("openAPIV3Schema") ? sch["openAPIV3Schema"] : json();
+    r.schema = std::make_shared<const json>(sch.contains("openAPIV3Schema") ? sch["openAPIV3Schema"] : json());
     for (const auto& c : v.value("additionalPrinterColumns", json::array())) {
       PrinterColumn pc;
       pc.name = str(c, "name");

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,8 +40,9 @@ struct ResourceInfo {
   bool custom = false;           // defined by a CRD
   bool storage_version = true;   // the preferred version of its group in discovery
   bool review_only = false;      // create-only, never stored (access reviews, bindings)
-  // CRD-only: openAPIV3Schema (null when none) and additionalPrinterColumns.
-  nlohmann::json schema;
+  // CRD-only: openAPIV3Schema (null when none) and additionalPrinterColumns. Shared and
+  // immutable: every request copies its ResourceInfo, and a CRD schema is tens of kilobytes.
+  std::shared_ptr<const nlohmann::json> schema = std::make_shared<const nlohmann::json>();
   std::vector<PrinterColumn> columns;
 
   std::string api_version() const { return group.empty() ? version : group + "/" + version; }

@@ -167,7 +167,7 @@ void ResourceStore::admit(const ResourceInfo& info, const std::string& name, jso
     throw invalid(info.group, info.kind, name, causes);
   if (!info.custom) return;
   std::vector<std::string> pruned;
-  auto causes = admit_custom_resource(info.schema, obj, &pruned);
+  auto causes = admit_custom_resource(*info.schema, obj, &pruned);
   if (!pruned.empty() && (opts.field_validation == "Strict" || opts.field_validation == "Warn")) {
     std::string list;
     for (const auto& p : pruned) list += (list.empty() ? "" : ", ") + std::string("unknown field \"") + p + "\"";

@@ -19,6 +19,20 @@ bool flag(const json& schema, const char* key) {
   return it != schema.end() && it->is_boolean() && it->get<bool>();
 }
 
+// The schema's "properties" (an empty object when it has none), by reference: schemas are large
+// (long patterns), and admission walks them on every write, so nothing here copies them.
+const json& properties_of(const json& schema) {
+  static const json kNone = json::object();
+  auto it = schema.find("properties");
+  return it != schema.end() && it->is_object() ? *it : kNone;
+}
+
+// The property schema for `key`, or nullptr.
+const json* property(const json& props, const std::string& key) {
+  auto it = props.find(key);
+  return it == props.end() ? nullptr : &*it;
+}
+
 std::string join(const std::string& path, const std::string& field) {
   return path.empty() ? field : path + "." + field;
 }
@@ -68,19 +82,20 @@ void prune(const json& schema, json& value, bool root, const std::string& path,
   if (value.is_object()) {
     const bool preserve = flag(schema, "x-kubernetes-preserve-unknown-fields");
     const bool embedded = flag(schema, "x-kubernetes-embedded-resource");
-    const json props = schema.value("properties", json::object());
+    const json& props = properties_of(schema);
     const auto addl = schema.find("additionalProperties");
     const bool has_addl_schema = addl != schema.end() && addl->is_object();
     const bool addl_true = addl != schema.end() && addl->is_boolean() && addl->get<bool>();
     for (auto it = value.begin(); it != value.end();) {
       const std::string& key = it.key();
       const bool meta_key = (root || embedded) && (key == "apiVersion" || key == "kind" || key == "metadata");
-      if (it->is_null() && !(props.contains(key) && flag(props[key], "nullable")) && !meta_key) {
+      const json* prop = property(props, key);
+      if (it->is_null() && !(prop && flag(*prop, "nullable")) && !meta_key) {
         it = value.erase(it);  // nulls of non-nullable fields are dropped before defaulting
         continue;
       }
-      if (props.contains(key)) {
-        if (!meta_key) prune(props[key], *it, false, join(path, key), pruned);
+      if (prop) {
+        if (!meta_key) prune(*prop, *it, false, join(path, key), pruned);
         ++it;
       } else if (has_addl_schema) {
         prune(*addl, *it, false, join(path, key), pruned);
@@ -92,9 +107,9 @@ void prune(const json& schema, json& value, bool root, const std::string& path,
         it = value.erase(it);
       }
     }
-  } else if (value.is_array() && schema.contains("items")) {
+  } else if (auto items = schema.find("items"); value.is_array() && items != schema.end()) {
     for (std::size_t i = 0; i < value.size(); ++i)
-      prune(schema["items"], value[i], false, path + "[" + std::to_string(i) + "]", pruned);
+      prune(*items, value[i], false, path + "[" + std::to_string(i) + "]", pruned);
   }
 }
 
@@ -109,8 +124,8 @@ void defaults(const json& schema, json& value) {
     }
     if (auto addl = schema.find("additionalProperties"); addl != schema.end() && addl->is_object())
       for (auto& [k, v] : value.items()) defaults(*addl, v);
-  } else if (value.is_array() && schema.contains("items")) {
-    for (auto& e : value) defaults(schema["items"], e);
+  } else if (auto items = schema.find("items"); value.is_array() && items != schema.end()) {
+    for (auto& e : value) defaults(*items, e);
   }
 }
 
@@ -155,7 +170,7 @@ void validate(const json& schema, const json& value, const std::string& path,
                      "Unsupported value: " + shown(value) + ": supported values: " + supported, path});
   }
   if (value.is_string()) {
-    const std::string s = value.get<std::string>();
+    const std::string& s = value.get_ref<const std::string&>();
     if (schema.value("format", "") == "date-time") {
       static const std::string kDateTime =
           R"(^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$)";
@@ -177,7 +192,7 @@ void validate(const json& schema, const json& value, const std::string& path,
                      path});
     if (auto p = schema.find("pattern"); p != schema.end() && p->is_string()) {
       // A pattern std::regex cannot compile (RE2-only syntax) is not enforced.
-      if (regex_search(p->get<std::string>(), s) == false)
+      if (regex_search(p->get_ref<const std::string&>(), s) == false)
         out.push_back({"FieldValueInvalid",
                        "Invalid value: " + shown(value) + ": " + path + " in body should match '" +
                            p->get<std::string>() + "'",
@@ -257,13 +272,13 @@ void validate(const json& schema, const json& value, const std::string& path,
       for (const auto& r : *req)
         if (r.is_string() && !value.contains(r.get<std::string>()))
           out.push_back({"FieldValueRequired", "Required value", join(path, r.get<std::string>())});
-    const json props = schema.value("properties", json::object());
+    const json& props = properties_of(schema);
     const auto addl = schema.find("additionalProperties");
     for (auto it = value.begin(); it != value.end(); ++it) {
       if (path.empty() && (it.key() == "metadata" || it.key() == "apiVersion" || it.key() == "kind"))
         continue;  // ObjectMeta is validated by the server itself, not by the CRD schema
-      if (props.contains(it.key()))
-        validate(props[it.key()], *it, join(path, it.key()), out);
+      if (const json* prop = property(props, it.key()))
+        validate(*prop, *it, join(path, it.key()), out);
       else if (addl != schema.end() && addl->is_object())
         validate(*addl, *it, join(path, it.key()), out);
     }
