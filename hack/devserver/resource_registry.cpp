@@ -1,6 +1,7 @@
 #include "resource_registry.hpp"
 
 #include "api_errors.hpp"
+#include "builtin_printers.hpp"
 
 namespace redraft::devserver {
 namespace {
@@ -27,7 +28,16 @@ ResourceInfo builtin(std::string group, std::string version, std::string plural,
 }
 
 PrinterColumn col(std::string name, std::string type, std::string path) {
-  return PrinterColumn{std::move(name), std::move(type), std::move(path), "", "", 0};
+  return PrinterColumn{std::move(name), std::move(type), std::move(path), "", "", 0, ""};
+}
+
+// A column kube-apiserver computes (see builtin_printers.hpp); priority 1 shows with -o wide.
+PrinterColumn computed(std::string name, std::string type, const char* printer, int priority = 0) {
+  return PrinterColumn{std::move(name), std::move(type), "", "", "", priority, printer};
+}
+
+PrinterColumn wide(std::string name, std::string path) {
+  return PrinterColumn{std::move(name), "string", std::move(path), "", "", 1, ""};
 }
 
 PrinterColumn age() { return col("Age", "date", ".metadata.creationTimestamp"); }
@@ -58,7 +68,10 @@ ResourceRegistry::ResourceRegistry() {
   pods.log_subresource = true;
   pods.binding_subresource = true;
   pods.categories = {"all"};
-  pods.columns = {col("Status", "string", ".status.phase"), age()};
+  // What `kubectl get pods [-o wide]` shows on a real cluster.
+  pods.columns = {computed("Ready", "string", kPodReady), computed("Status", "string", kPodStatus),
+                  computed("Restarts", "integer", kPodRestarts), age(), wide("IP", ".status.podIP"),
+                  wide("Node", ".spec.nodeName")};
   add(pods);
   // What a scheduler (or `redraft-localnode --bind-unscheduled`) posts to put a pod on a node.
   auto bindings = builtin("", "v1", "bindings", "binding", "Binding", true);
@@ -66,6 +79,9 @@ ResourceRegistry::ResourceRegistry() {
   bindings.binding = true;
   add(bindings);
   auto nodes = builtin("", "v1", "nodes", "node", "Node", false, {"no"}, true);
+  nodes.columns = {computed("Status", "string", kNodeStatus), computed("Roles", "string", kNodeRoles), age(),
+                   col("Version", "string", ".status.nodeInfo.kubeletVersion"),
+                   computed("Internal-IP", "string", kNodeInternalIp, 1)};
   add(nodes);
   auto svc = builtin("", "v1", "services", "service", "Service", true, {"svc"}, true);
   svc.categories = {"all"};

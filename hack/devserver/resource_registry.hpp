@@ -21,6 +21,7 @@ struct PrinterColumn {
   std::string description;
   std::string format;
   int priority = 0;
+  std::string computed = {};  // built-in kinds: a printer from builtin_printers.hpp, not json_path
 };
 
 // One served group/version/resource.

@@ -1,5 +1,6 @@
 #include "table.hpp"
 
+#include "builtin_printers.hpp"
 #include "jsonpath.hpp"
 
 #include <ctime>
@@ -47,6 +48,7 @@ std::string column_type_to_openapi(const std::string& t) {
 
 json cell_for(const PrinterColumn& col, const json& obj,
               std::chrono::system_clock::time_point now) {
+  if (!col.computed.empty()) return computed_cell(col.computed, obj);
   std::vector<json> values;
   try {
     values = jsonpath_select(obj, col.json_path);
@@ -87,7 +89,7 @@ json render_table(const ResourceInfo& info, const std::vector<json>& objects,
     columns.push_back({"Age", "date", ".metadata.creationTimestamp",
                        "CreationTimestamp is a timestamp representing the server time when this "
                        "object was created.",
-                       "", 0});
+                       "", 0, ""});
   for (const auto& c : columns)
     defs.push_back({{"name", c.name},
                     {"type", column_type_to_openapi(c.type)},

@@ -71,6 +71,7 @@ class PodsTest : public redraft::testing::KubectlFixture {
                        {"status", {{"addresses", {{{"type", "InternalIP"}, {"address", "127.0.0.1"}},
                                                   {{"type", "Hostname"}, {"address", name}}}},
                                    {"daemonEndpoints", {{"kubeletEndpoint", {{"Port", kubelet_port}}}}},
+                                   {"nodeInfo", {{"kubeletVersion", "v1.32.0-test"}}},
                                    {"conditions", {{{"type", "Ready"}, {"status", "True"}}}}}}};
     auto r = server.request("POST", "/api/v1/nodes", node.dump());
     ASSERT_EQ(r.status, 201) << r.body;
@@ -249,7 +250,10 @@ TEST_F(PodsTest, NodesAreClusterScopedWithAStatusSubresourceAndShowInKubectl) {
                                 "application/merge-patch+json");
   ASSERT_EQ(patched.status, 200) << patched.body;
   EXPECT_EQ(patched.json()["status"]["conditions"][0]["status"], "False");
-  EXPECT_THAT(ok({"get", "nodes"}).output, HasSubstr("node-a"));
+  const std::string nodes = ok({"get", "nodes"}).output;
+  EXPECT_THAT(nodes, ::testing::MatchesRegex("NAME +STATUS +ROLES +AGE +VERSION *\n"
+                                             "node-a +NotReady +<none> +[0-9]+s +v1.32.0-test *\n"));
+  EXPECT_THAT(ok({"get", "nodes", "-o", "wide"}).output, HasSubstr("INTERNAL-IP"));
   EXPECT_THAT(ok({"get", "no", "node-a", "-o", "jsonpath={.status.addresses[0].address}"}).output, HasSubstr("127.0.0.1"));
 }
 
@@ -363,4 +367,18 @@ TEST_F(PodsTest, FollowedLogsAreRelayedAsTheyArrive) {
   EXPECT_EQ((*second)["line"], 2);
   EXPECT_FALSE(stream->next(30s));
   EXPECT_TRUE(stream->ended());
+}
+
+TEST_F(PodsTest, KubectlGetPodsShowsKubeletStyleColumns) {
+  json p = create_pod("col", "node-a");
+  p["status"] = {{"phase", "Running"},
+                 {"podIP", "127.0.0.1"},
+                 {"containerStatuses", {{{"name", "main"}, {"ready", true}, {"restartCount", 0},
+                                         {"state", {{"running", {{"startedAt", "2026-12-04T15:00:00Z"}}}}}}}}};
+  ASSERT_EQ(server.request("PUT", kPods + "/col/status", p.dump()).status, 200);
+  EXPECT_THAT(ok({"get", "pods"}).output,
+              ::testing::MatchesRegex("NAME +READY +STATUS +RESTARTS +AGE *\ncol +1/1 +Running +0 +[0-9]+s *\n"));
+  EXPECT_THAT(ok({"get", "pods", "-o", "wide"}).output, ::testing::ContainsRegex("col +1/1 +Running +0 +[0-9]+s +127.0.0.1 +node-a"));
+  server.request("DELETE", kPods + "/col");
+  EXPECT_THAT(ok({"get", "pod", "col"}).output, HasSubstr("Terminating"));
 }
