@@ -206,8 +206,15 @@ void AgenticTaskController::Impl::label_fork(const api::AgenticTask& task) {
   auto it = task.metadata.labels.find(std::string_view(api::kLabelForkOf));
   if (it != task.metadata.labels.end() && it->second == value) return;
   json patch = {{"metadata", {{"labels", {{api::kLabelForkOf, value}}}}}};
-  client.patch(runtime::resources::kAgenticTasks, task.metadata.namespace_.view(), task.metadata.name.view(),
-               runtime::PatchType::Merge, patch);
+  // Lineage for selectors only (status.forkedFrom is the record): a failed patch is logged, not
+  // retried in a loop; the next reconcile of the task tries again.
+  try {
+    client.patch(runtime::resources::kAgenticTasks, task.metadata.namespace_.view(), task.metadata.name.view(),
+                 runtime::PatchType::Merge, patch);
+  } catch (const std::exception& e) {
+    spdlog::warn("agentictask {}/{}: cannot label the fork: {}", task.metadata.namespace_.view(),
+                 task.metadata.name.view(), e.what());
+  }
 }
 
 void AgenticTaskController::Impl::record(const api::AgenticTask& task, const Action& action) {
