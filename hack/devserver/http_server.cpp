@@ -306,6 +306,9 @@ void HttpServer::start() {
         if (impl->stopping) return;
         continue;
       }
+      // No Nagle (Go's net package, so kube-apiserver, does the same): a watch event written
+      // right after another would otherwise wait for the client's delayed ACK, ~40 ms.
+      socket.set_option(tcp::no_delay(true), ec);
       // Connection threads hold the Impl alive; stop() waits for them to drain.
       std::thread([impl, s = std::move(socket)]() mutable { impl->connection(std::move(s)); })
           .detach();
