@@ -19,6 +19,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -246,6 +247,37 @@ void print_delta(const std::map<std::string, double>& before, const std::map<std
   std::printf("\n");
 }
 
+// Work queue figures between two scrapes, per queue: items, mean wait in the queue, mean work
+// time, and how many waited / worked longer than 10 ms (the histograms have a 10 ms bucket).
+void print_queues(const std::vector<bench::Sample>& before, const std::vector<bench::Sample>& after) {
+  auto value = [](const std::vector<bench::Sample>& m, const std::string& name, const std::string& queue,
+                  const std::string& le) {
+    double v = 0;
+    for (const auto& s : m) {
+      if (s.name != name || !s.labels.count("name") || s.labels.at("name") != queue) continue;
+      if (!le.empty() && (!s.labels.count("le") || std::strtod(s.labels.at("le").c_str(), nullptr) != std::strtod(le.c_str(), nullptr))) continue;
+      v += s.value;
+    }
+    return v;
+  };
+  std::vector<std::string> queues;
+  for (const auto& s : after) {
+    if (s.name == "workqueue_adds_total" && s.labels.count("name")) queues.push_back(s.labels.at("name"));
+  }
+  for (const auto& q : queues) {
+    std::printf("  queue %-12s", q.c_str());
+    for (const std::string kind : {"queue", "work"}) {
+      const std::string h = "workqueue_" + kind + "_duration_seconds";
+      const double n = value(after, h + "_count", q, "") - value(before, h + "_count", q, "");
+      const double sum = value(after, h + "_sum", q, "") - value(before, h + "_sum", q, "");
+      const double fast = value(after, h + "_bucket", q, "0.01") - value(before, h + "_bucket", q, "0.01");
+      std::printf("  %s: %5.0f items, mean %6.2f ms, %3.0f over 10 ms", kind.c_str(), n,
+                  n > 0 ? 1000 * sum / n : 0.0, n - fast);
+    }
+    std::printf("\n");
+  }
+}
+
 std::string load_average() {
   std::ifstream in("/proc/loadavg");
   std::string one, five;
@@ -361,8 +393,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   op.wait_quiet(std::chrono::seconds(600));
-  std::vector<double> latency_ms, write_ms;
+  std::vector<double> latency_ms, write_ms, sent_at_s;
   int lost = 0;
+  const auto queues_b = op.metrics();
+  const auto tb = Clock::now();
   for (int i = 0; i < samples; ++i) {
     json review = client.get(resources::kAgenticTasks, kNs, review_name(i));
     json status = review.contains("status") && review["status"].is_object() ? review["status"] : json::object();
@@ -386,6 +420,7 @@ int main(int argc, char** argv) {
       continue;
     }
     latency_ms.push_back(std::chrono::duration<double, std::milli>(*at - s0).count());
+    sent_at_s.push_back(std::chrono::duration<double>(s0 - tb).count());
   }
   std::printf("\n(b) review NO-GO written => revision task on the watch (%d Workloads in flight)\n", n);
   std::printf("%-52s %8s %8s %8s %8s\n", "milliseconds", "p50", "p90", "p99", "max");
@@ -393,7 +428,17 @@ int main(int argc, char** argv) {
               percentile(write_ms, 0.9), percentile(write_ms, 0.99), percentile(write_ms, 1.0));
   std::printf("%-52s %8.1f %8.1f %8.1f %8.1f\n", "write sent => revision created", percentile(latency_ms, 0.5),
               percentile(latency_ms, 0.9), percentile(latency_ms, 0.99), percentile(latency_ms, 1.0));
-  std::printf("samples %zu (%d lost: conflict or no revision within 10 s)\n", latency_ms.size(), lost);
+  std::printf("samples %zu (%d lost: conflict or no revision within 10 s); slowest (ms @ s into (b)):",
+              latency_ms.size(), lost);
+  std::vector<std::size_t> order(latency_ms.size());
+  for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
+  std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return latency_ms[x] > latency_ms[y]; });
+  for (std::size_t k = 0; k < std::min<std::size_t>(5, order.size()); ++k) {
+    std::printf(" %.1f@%.2f", latency_ms[order[k]], sent_at_s[order[k]]);
+  }
+  std::printf("\n");
+  std::printf("operator work queues during (b):\n");
+  print_queues(queues_b, op.metrics());
   const double p99 = percentile(latency_ms, 0.99);
   const bool b_met = !latency_ms.empty() && lost == 0 && p99 <= 50.0;
   std::printf("goal p99 <= 50 ms: %.1f ms -> %s\n", p99, bench::verdict(b_met));
