@@ -437,32 +437,54 @@ TEST(E2eDelete, DeletingAWorkloadRemovesItsTasksPodsAndProcesses) {
 TEST(E2eChaos, OperatorKilledAtRandomMomentsLosesNothingAndDuplicatesNothing) {
   OperatorHarness h;
   constexpr int kWorkloads = 5, kMinKills = 10;
+  // The demo agents, a second slower each, so the kills land in every phase of the work.
+  h.apply(OperatorHarness::example_agent("demo-coder.yaml", "slow-coder", "sleep 1"));
+  h.apply(OperatorHarness::example_agent("demo-reviewer.yaml", "slow-reviewer", "sleep 1"));
   std::vector<std::string> workloads;
   for (int i = 1; i <= kWorkloads; ++i) {
     workloads.push_back("chaos-" + std::to_string(i));
-    h.apply_workload({.name = workloads.back()});
+    h.apply_workload({.name = workloads.back(), .coder = "slow-coder", .reviewers = {"slow-reviewer"},
+                      .revision_coder = "slow-coder"});
   }
-  auto all_done = [&] {
-    for (const auto& wl : workloads) {
-      auto object = h.get("rdwl", wl);
-      if (!object || !(condition_true(*object, "Complete") || condition_true(*object, "Failed"))) return false;
+  auto all_done = [&] {  // one HTTP request, no kubectl: this runs between kills
+    int done = 0;
+    const json list = h.api_get("/apis/redraft.dev/v1alpha1/namespaces/default/workloads");
+    for (const auto& object : list.value("items", json::array())) {
+      done += condition_true(object, "Complete") || condition_true(object, "Failed") ? 1 : 0;
     }
-    return true;
+    return done == kWorkloads;
   };
+  // Kill at random moments while the work is in flight (each kill is a SIGKILL of a running,
+  // ready operator; the next one is started at once and must pick up where the last one died).
   std::mt19937 rng(std::random_device{}());
-  std::uniform_int_distribution<int> pause_ms(200, 2500);
-  int kills = 0;
+  std::uniform_int_distribution<int> pause_ms(50, 800);
+  std::bernoulli_distribution during_startup(0.25);  // some kills hit an operator still starting
+  constexpr int kMaxKills = 30;
+  int kills = 0, kills_in_flight = 0;
+  std::chrono::milliseconds restart_total{0};
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(360);
-  while (std::chrono::steady_clock::now() < deadline && (kills < kMinKills || !all_done())) {
+  while (std::chrono::steady_clock::now() < deadline && !all_done()) {
+    if (kills >= kMaxKills) {  // enough chaos: let it finish
+      std::this_thread::sleep_for(500ms);
+      continue;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms(rng)));
-    if (kills >= kMinKills) continue;  // enough chaos: let it finish
     h.kill_operator();
     ++kills;
-    std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms(rng) / 4));
+    ++kills_in_flight;  // all_done() was false just before the pause
+    if (during_startup(rng)) {
+      h.start_operator(/*wait_ready=*/false);
+      std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms(rng) / 2));
+      h.kill_operator();
+      ++kills;
+      ++kills_in_flight;
+    }
+    const auto restart = std::chrono::steady_clock::now();
     h.start_operator();
+    restart_total += std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - restart);
   }
-  EXPECT_GE(kills, kMinKills);
   ASSERT_TRUE(all_done()) << "after " << kills << " kills\n" << h.diagnostics();
+  EXPECT_GE(kills_in_flight, kMinKills) << "the work finished before enough kills";
 
   for (const auto& wl : workloads) {
     auto object = h.get("rdwl", wl);
@@ -490,7 +512,10 @@ TEST(E2eChaos, OperatorKilledAtRandomMomentsLosesNothingAndDuplicatesNothing) {
     // And nothing was pushed twice: the branch holds exactly the two attempts.
     EXPECT_EQ(h.history(*tip).size(), 2u) << wl;
   }
-  std::cout << "[ chaos ] " << kills << " operator kills\n";
+  std::cout << "[ chaos ] " << kills << " operator kills, " << kills_in_flight << " with work in flight, restart to ready "
+            << (kills ? restart_total.count() / kills : 0) << " ms on average, "
+            << h.list("pods", "app.kubernetes.io/managed-by=redraft-operator").size() << " pods for "
+            << 4 * kWorkloads << " tasks\n";
 }
 
 // ---- 9. the git token never leaks --------------------------------------------------------------

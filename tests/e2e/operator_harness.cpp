@@ -287,9 +287,16 @@ void OperatorHarness::start_localnode() {
   localnode_->wait_for_stdout("node local ready", 60s);
 }
 
-void OperatorHarness::start_operator() {
+namespace {
+int count_of(const std::string& text, const std::string& needle) {
+  int n = 0;
+  for (std::size_t p = text.find(needle); p != std::string::npos; p = text.find(needle, p + 1)) ++n;
+  return n;
+}
+}  // namespace
+
+void OperatorHarness::start_operator(bool wait_ready) {
   if (operator_ && operator_->running()) throw std::logic_error("start_operator: already running");
-  ++operator_starts_;
   std::vector<std::string> argv{operator_binary(),
                                 "--kubeconfig", kubeconfig(),
                                 "--namespace", kNamespace,
@@ -298,19 +305,15 @@ void OperatorHarness::start_operator() {
                                 "--health-probe-bind-address", "127.0.0.1:" + std::to_string(fixtures::pick_free_port()),
                                 "--log-format", "text"};
   argv.insert(argv.end(), options_.operator_args.begin(), options_.operator_args.end());
-  // stdout and stderr of every run go to the same files (appended), for the leak checks.
-  operator_ = std::make_unique<ChildProcess>("redraft-operator", argv, work_dir() / "logs/operator.out",
-                                             work_dir() / "logs/operator.err");
-  // Each run prints its own ready line; count them so a restart waits for the new one.
+  // stdout and stderr of every run go to the same files (appended), for the leak checks; this
+  // run is ready when the file holds one more ready line than before it started.
+  const fs::path out_file = work_dir() / "logs/operator.out";
+  const int ready_before = count_of(read_or_empty(out_file), "redraft-operator ready");
+  operator_ = std::make_unique<ChildProcess>("redraft-operator", argv, out_file, work_dir() / "logs/operator.err");
+  if (!wait_ready) return;
   const auto deadline = std::chrono::steady_clock::now() + 60s;
   for (;;) {
-    const std::string out = read_or_empty(work_dir() / "logs/operator.out");
-    int ready = 0;
-    for (std::size_t p = out.find("redraft-operator ready"); p != std::string::npos;
-         p = out.find("redraft-operator ready", p + 1)) {
-      ++ready;
-    }
-    if (ready >= operator_starts_) return;
+    if (count_of(read_or_empty(out_file), "redraft-operator ready") > ready_before) return;
     if (!operator_->running()) throw std::runtime_error("redraft-operator exited before ready:\n" + operator_->output());
     if (std::chrono::steady_clock::now() > deadline) {
       throw std::runtime_error("redraft-operator not ready in time:\n" + operator_->output());
@@ -436,6 +439,12 @@ std::string OperatorHarness::kubectl_ok(const std::vector<std::string>& args, co
     throw std::runtime_error(line + " failed (exit " + std::to_string(r.exit_code) + "):\n" + r.out + r.err);
   }
   return r.out;
+}
+
+json OperatorHarness::api_get(const std::string& path) const {
+  auto r = server_->request("GET", path);
+  if (r.status != 200) throw std::runtime_error("GET " + path + ": HTTP " + std::to_string(r.status) + ": " + r.body);
+  return r.json();
 }
 
 void OperatorHarness::apply(const json& object) const { kubectl_ok({"apply", "-f", "-"}, object.dump()); }

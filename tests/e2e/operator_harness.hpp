@@ -133,6 +133,8 @@ class OperatorHarness {
                                   std::chrono::seconds timeout = 120s) const;
   // kubectl that must succeed (throws std::runtime_error with its output otherwise).
   std::string kubectl_ok(const std::vector<std::string>& args, const std::string& input = "") const;
+  // GET on the API server over HTTP, no kubectl (for tight polling loops); throws unless 200.
+  json api_get(const std::string& path) const;
   void apply(const json& object) const;
   void apply_file(const std::filesystem::path& file) const;
   std::optional<json> get(const std::string& resource, const std::string& name) const;
@@ -158,7 +160,8 @@ class OperatorHarness {
                             const std::string& script_prefix = "");
 
   // ---- the operator ----
-  void start_operator();
+  // Starts the operator; with wait_ready, returns once this run printed "redraft-operator ready".
+  void start_operator(bool wait_ready = true);
   void kill_operator();  // SIGKILL, reaped; the next start_operator() brings it back
   bool operator_running();
   pid_t operator_pid() const;
@@ -180,7 +183,6 @@ class OperatorHarness {
   std::unique_ptr<testing::DevServer> server_;
   std::unique_ptr<ChildProcess> localnode_;
   std::unique_ptr<ChildProcess> operator_;
-  int operator_starts_ = 0;
 };
 
 // Polls `condition` every 100 ms until it is true or `timeout` passes.
