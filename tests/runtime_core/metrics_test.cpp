@@ -240,3 +240,23 @@ TEST(RuntimeMetrics, WorkqueueObserverFeedsWorkqueueSeries) {
   EXPECT_EQ(sample_value(families, "workqueue_queue_duration_seconds_count", {{"name", "tasks"}}), 1);
   EXPECT_EQ(sample_value(families, "workqueue_work_duration_seconds_count", {{"name", "tasks"}}), 1);
 }
+
+// The operator runs one controller of a kind per watched namespace under one name: their queue
+// depths must add up, and an emptied queue must not wipe out the other's depth.
+TEST(RuntimeMetrics, QueuesSharingANameAddUpTheirDepths) {
+  m::Registry registry;
+  redraft::runtime::queue::WorkQueue first({}, m::workqueue_observer(registry, "workload"));
+  redraft::runtime::queue::WorkQueue second({}, m::workqueue_observer(registry, "workload"));
+  first.add("ns-a/x");
+  first.add("ns-a/y");
+  second.add("ns-b/z");
+  auto depth = [&] {
+    return sample_value(parse_exposition(m::render_text(registry)), "workqueue_depth",
+                        {{"name", "workload"}});
+  };
+  EXPECT_EQ(depth(), 3);
+  auto key = second.get();
+  ASSERT_TRUE(key);
+  second.done(*key);
+  EXPECT_EQ(depth(), 2);
+}

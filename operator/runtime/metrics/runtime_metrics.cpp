@@ -1,5 +1,7 @@
 #include "operator/runtime/metrics/runtime_metrics.hpp"
 
+#include <atomic>
+
 namespace redraft::runtime::metrics {
 
 namespace {
@@ -26,11 +28,13 @@ ReconcileMetrics::ReconcileMetrics(Registry& registry, const std::string& contro
                          "Number of currently used workers per controller", {"controller"})
                   .with({controller})),
       controller_(controller) {
+  // Added, not set: the operator runs one controller of a kind per watched namespace under the
+  // same name, and together they allow the sum of their workers.
   registry
       .gauge("controller_runtime_max_concurrent_reconciles",
              "Maximum number of concurrent reconciles per controller", {"controller"})
       .with({controller})
-      .set(max_concurrent);
+      .inc(max_concurrent);
   for (const char* r : {reconcile_result::kSuccess, reconcile_result::kError,
                         reconcile_result::kRequeue, reconcile_result::kRequeueAfter}) {
     total_.with({controller_, r});
@@ -70,13 +74,19 @@ class WorkqueueMetrics final : public queue::QueueObserver {
                            .with({name})) {}
 
   void added() override { adds_.inc(); }
-  void depth(std::size_t depth) override { depth_.set(static_cast<double>(depth)); }
+  // Applied as a change, not set: queues of several controllers sharing a name (one per watched
+  // namespace) then add up to their total depth instead of showing whichever reported last.
+  void depth(std::size_t depth) override {
+    const auto previous = last_depth_.exchange(depth);
+    depth_.inc(static_cast<double>(depth) - static_cast<double>(previous));
+  }
   void started(double queued_seconds) override { queue_duration_.observe(queued_seconds); }
   void finished(double work_seconds) override { work_duration_.observe(work_seconds); }
   void retried() override { retries_.inc(); }
 
  private:
   Gauge& depth_;
+  std::atomic<std::size_t> last_depth_{0};
   Counter& adds_;
   Counter& retries_;
   Histogram& queue_duration_;
