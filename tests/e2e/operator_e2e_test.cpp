@@ -543,6 +543,7 @@ TEST(E2eSecrets, GitTokenAppearsInNoEventStatusPodOrOperatorLog) {
     }
   }
   no_token("the operator's log", h.operator_log());
+  no_token("the node's log", h.localnode_log());
   EXPECT_FALSE(h.operator_log().empty());
 }
 
