@@ -323,6 +323,7 @@ int run(const Options& options) {
     election.lease_namespace = lease_namespace;
     election.lease_name = options.leader_election_id;
     election.identity = rt::leader::default_identity();
+    election.request_observer = rt::metrics::rest_client_observer(registry);
     rt::leader::LeaderCallbacks callbacks;
     callbacks.on_started_leading = [&life, &leader_gauge] {
       leader_gauge.set(1);

@@ -74,6 +74,7 @@ LeaderElector::LeaderElector(RestConfig config, LeaderElectorOptions options,
   config.request_timeout = std::min(config.request_timeout, retry);
   config.connect_timeout = std::min(config.connect_timeout, retry);
   client_ = std::make_unique<Client>(std::move(config));
+  if (options_.request_observer) client_->set_request_observer(options_.request_observer);
 }
 
 LeaderElector::~LeaderElector() { stop(); }

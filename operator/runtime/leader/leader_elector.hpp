@@ -24,6 +24,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "operator/runtime/client/client.hpp"
 #include "operator/runtime/client/config.hpp"
 #include "operator/runtime/leader/lease_decision.hpp"
 
@@ -39,6 +40,8 @@ struct LeaderElectorOptions {
   std::string identity;  // unique per process, e.g. "<pod name>_<random>"
   ElectionTiming timing;
   bool release_on_stop = true;
+  // Sees every Lease request, like the operator's other requests (rest_client_requests_total).
+  RequestObserver request_observer;
 };
 
 struct LeaderCallbacks {
