@@ -3,10 +3,18 @@
 // that the script fails loudly when the stack cannot do its job.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
+#include <thread>
 
 #include "tests/fixtures/command.hpp"
 #include "tests/fixtures/temp_dir.hpp"
@@ -68,6 +76,91 @@ TEST(Demo, FailsLoudlyWhenTheExecutorCannotRun) {
   EXPECT_NE(r.out.find("redraft-operator ready"), std::string::npos) << r.out << "\n" << r.err;
   EXPECT_NE(r.err.find("DEMO FAILED: the Workload failed"), std::string::npos) << r.out << "\n" << r.err;
   EXPECT_EQ(r.out.find("DEMO OK"), std::string::npos);
+}
+
+// Processes that are in process group `pgid` or whose parent is this test process (orphans are
+// reparented here: the test is a child subreaper), zombies excluded.
+std::vector<std::string> leftovers(pid_t pgid) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string pid = entry.path().filename().string();
+    if (pid.empty() || !std::all_of(pid.begin(), pid.end(), ::isdigit)) continue;
+    std::ifstream stat_file(entry.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(stat_file)), std::istreambuf_iterator<char>());
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(stat.substr(close + 1));
+    std::string state;
+    long ppid = 0, group = 0;
+    rest >> state >> ppid >> group;
+    if (state == "Z") continue;
+    if (group == pgid || ppid == ::getpid()) {
+      std::ifstream cmd(entry.path() / "cmdline");
+      std::string cmdline((std::istreambuf_iterator<char>(cmd)), std::istreambuf_iterator<char>());
+      std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+      out.push_back(pid + " " + cmdline);
+    }
+  }
+  return out;
+}
+
+TEST(Demo, CtrlCStopsEveryProcessItStarted) {
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+  TempDir dir("redraft-demo-interrupt");
+  const std::string out_path = (dir.path() / "out").string();
+  write_file(out_path, "");
+  ScopedEnv skip("REDRAFT_DEMO_SKIP_BUILD", "1"), exe("REDRAFT_EXECUTOR", REDRAFT_EXECUTOR_PATH),
+      dev("REDRAFT_DEVSERVER", REDRAFT_DEVSERVER_PATH), node("REDRAFT_LOCALNODE", REDRAFT_LOCALNODE_PATH),
+      op("REDRAFT_OPERATOR", REDRAFT_OPERATOR_PATH);
+  std::string script = std::string(REDRAFT_SOURCE_DIR) + "/hack/demo.sh";
+  char* argv[] = {script.data(), nullptr};
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    const int out = ::open(out_path.c_str(), O_WRONLY | O_APPEND, 0644);
+    ::dup2(out, 1);
+    ::dup2(out, 2);
+    ::execv(argv[0], argv);
+    ::_exit(127);
+  }
+  ::setpgid(pid, pid);
+  auto output = [&] { return read_file(out_path); };
+  // Interrupt while a task pod runs (the three processes, git daemon and pods all alive).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(180);
+  while (output().find("==> task demo-issue-1-code ") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_NE(output().find("==> task demo-issue-1-code "), std::string::npos) << output();
+  ::kill(pid, SIGINT);  // what Ctrl-C sends the script (its background children ignore SIGINT)
+  int status = 0;
+  bool exited = false;
+  for (int i = 0; i < 600 && !exited; ++i) {  // up to 60 s
+    exited = ::waitpid(pid, &status, WNOHANG) == pid;
+    if (!exited) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  std::vector<std::string> left;
+  for (int i = 0; i < 50; ++i) {  // a killed process may take a moment to be reaped
+    left = leftovers(pid);
+    if (left.empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  // Clean up whatever is left before asserting, so a failure leaves nothing running either.
+  ::kill(-pid, SIGKILL);
+  for (const auto& l : left) ::kill(std::stoi(l), SIGKILL);
+  while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+  }
+  ASSERT_TRUE(exited) << "the demo did not exit after SIGINT\n" << output();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 130) << "wait status " << status << "\n" << output();
+  EXPECT_TRUE(left.empty()) << "left running:\n" << ::testing::PrintToString(left) << "\n" << output();
+  // The work directory is gone too.
+  const auto at = output().find("export KUBECONFIG=");
+  ASSERT_NE(at, std::string::npos);
+  const std::string kubeconfig = output().substr(at + 18, output().find(' ', at + 18) - at - 18);
+  EXPECT_FALSE(std::filesystem::exists(std::filesystem::path(kubeconfig).parent_path())) << kubeconfig;
 }
 
 }  // namespace
