@@ -161,6 +161,8 @@ echo "==> waiting for the Workload (progress as the operator creates and runs ta
 declare -A seen=()
 deadline=$((SECONDS + timeout_s))
 while :; do
+  # The conditions first, then the tasks: the last pass shows every task's final state.
+  complete="$(condition rdwl/demo Complete)" failed="$(condition rdwl/demo Failed)"
   # One line per task: name kind agent phase verdict
   while read -r name kind agent phase verdict; do
     [ -n "$name" ] || continue
@@ -176,8 +178,8 @@ while :; do
   done < <(kubectl get rdat --sort-by=.metadata.creationTimestamp --no-headers \
              -o custom-columns=N:.metadata.name,K:.spec.kind,A:.spec.agentRef.name,P:.status.phase,V:.status.verdict \
              2>/dev/null || true)
-  [ "$(condition rdwl/demo Complete)" = True ] && break
-  [ "$(condition rdwl/demo Failed)" = True ] && { kubectl get rdwl,rdat; fail "the Workload failed"; }
+  [ "$complete" = True ] && break
+  [ "$failed" = True ] && { kubectl get rdwl,rdat; fail "the Workload failed"; }
   [ "$SECONDS" -lt "$deadline" ] || { kubectl get rdwl,rdat,pods; fail "the Workload did not complete within ${timeout_s}s"; }
   sleep 1
 done
