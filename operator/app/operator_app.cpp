@@ -29,6 +29,7 @@
 #include "operator/runtime/health/server.hpp"
 #include "operator/runtime/leader/leader_elector.hpp"
 #include "operator/runtime/metrics/registry.hpp"
+#include "operator/runtime/support/heap_scavenger.hpp"
 #include "operator/runtime/metrics/runtime_metrics.hpp"
 #include "operator/runtime/signals/shutdown_sequence.hpp"
 #include "operator/runtime/signals/shutdown_signal.hpp"
@@ -263,6 +264,8 @@ int run(const Options& options) {
   spdlog::info("API server {} (config: {})",
                rt::redact_url_credentials(resolved.config.server), resolved.source);
 
+  // Reconcile bursts leave freed heap behind that glibc would keep as RSS for good.
+  rt::support::HeapScavenger scavenger(std::chrono::seconds(10));
   rt::metrics::Registry registry;
   rt::Client client(resolved.config);
   client.set_request_observer(rt::metrics::rest_client_observer(registry));

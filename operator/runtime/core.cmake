@@ -13,6 +13,7 @@ add_library(redraft_runtime_core STATIC
   ${CMAKE_CURRENT_LIST_DIR}/health/server.cpp
   ${CMAKE_CURRENT_LIST_DIR}/signals/shutdown_signal.cpp
   ${CMAKE_CURRENT_LIST_DIR}/signals/shutdown_sequence.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/support/heap_scavenger.cpp
 )
 target_include_directories(redraft_runtime_core PUBLIC ${PROJECT_SOURCE_DIR})
 target_link_libraries(redraft_runtime_core PUBLIC redraft_deps PRIVATE redraft_build_flags)

@@ -1,13 +1,10 @@
 #include "operator/runtime/cache/reflector.hpp"
 
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
-
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "operator/runtime/client/client.hpp"
+#include "operator/runtime/support/heap_scavenger.hpp"
 
 namespace redraft::runtime::cache {
 
@@ -22,16 +19,6 @@ constexpr auto kMinHealthyWatch = std::chrono::seconds(1);
 struct GoneSignal {
   bool after_progress = false;  // the watch delivered events before the 410
 };
-
-// A list decodes every object while the previous cache contents are still alive, so the heap
-// peaks at about twice the cache. glibc keeps what was freed after that peak, and the process
-// would keep that RSS for good (measured: +30 % per cached task in the operator_memory
-// benchmark). Lists are rare (start, 410), so handing the free pages back after each is cheap.
-void release_freed_memory() {
-#ifdef __GLIBC__
-  ::malloc_trim(0);
-#endif
-}
 
 std::string rv_of(const nlohmann::json& object) {
   const auto meta = object.find("metadata");
@@ -225,7 +212,9 @@ void Reflector::list() {
     ++stats_.lists;
   }
   sink_.list_end(rv);
-  release_freed_memory();
+  // A list decodes every object while the previous cache contents are still alive, so the heap
+  // peaks at about twice the cache; hand what that peak freed back at once (lists are rare).
+  support::release_free_heap();
 }
 
 void Reflector::watch() {
