@@ -17,19 +17,7 @@ target_link_libraries(redraft_operator_app
   PUBLIC redraft_operator_options redraft_controllers_common redraft_runtime_client
          redraft_runtime_core redraft_api redraft_deps
   PRIVATE redraft_build_flags)
-# The controllers are built by their own owners; the operator runs whichever exist (a library
-# whose controller shell is not written yet only holds the pure parts).
-foreach(part workload agentictask)
-  string(TOUPPER ${part} PART)
-  if(TARGET redraft_${part}_controller
-     AND EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/controllers/${part}/${part}_controller.cpp)
-    target_link_libraries(redraft_operator_app PUBLIC redraft_${part}_controller)
-    target_compile_definitions(redraft_operator_app PRIVATE REDRAFT_WITH_${PART}_CONTROLLER=1)
-  else()
-    message(STATUS "redraft-operator: redraft_${part}_controller not found, built without it")
-    target_compile_definitions(redraft_operator_app PRIVATE REDRAFT_WITH_${PART}_CONTROLLER=0)
-  endif()
-endforeach()
+target_link_libraries(redraft_operator_app PUBLIC redraft_workload_controller redraft_agentictask_controller)
 
 add_executable(redraft-operator ${CMAKE_CURRENT_SOURCE_DIR}/main.cpp)
 target_link_libraries(redraft-operator PRIVATE redraft_operator_app redraft_build_flags)

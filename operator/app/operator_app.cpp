@@ -37,9 +37,7 @@
 
 #include "operator/controllers/agentictask/agentictask_controller.hpp"
 #include "operator/controllers/agentictask/pod_view.hpp"
-#if REDRAFT_WITH_WORKLOAD_CONTROLLER
 #include "operator/controllers/workload/workload_controller.hpp"
-#endif
 
 namespace redraft::app {
 
@@ -74,13 +72,8 @@ ResolvedConfig resolve_rest_config(const Options& options) {
 
 namespace {
 
-// Until the AgenticTask controller library exists, the Pod cache holds plain JSON (PodView's
-// decoder lives in that library).
-#if REDRAFT_WITH_AGENTICTASK_CONTROLLER
+// The Pod cache keeps the lean PodView of each task Pod, not its JSON.
 using PodCache = agentictask::PodView;
-#else
-using PodCache = nlohmann::json;
-#endif
 
 // redraft_cache_objects{resource} summed over the namespaces: with one informer per namespace,
 // each informer only knows its own count, and a gauge set by each would show the last one.
@@ -179,20 +172,12 @@ struct NamespaceSet {
     workloads.stop();
   }
   void start_controllers() {
-#if REDRAFT_WITH_WORKLOAD_CONTROLLER
     if (workload_controller) workload_controller->start();
-#endif
-#if REDRAFT_WITH_AGENTICTASK_CONTROLLER
     if (task_controller) task_controller->start();
-#endif
   }
   void stop_controllers() {
-#if REDRAFT_WITH_WORKLOAD_CONTROLLER
     if (workload_controller) workload_controller->stop();
-#endif
-#if REDRAFT_WITH_AGENTICTASK_CONTROLLER
     if (task_controller) task_controller->stop();
-#endif
   }
 
   std::string name;
@@ -201,12 +186,8 @@ struct NamespaceSet {
   rt::cache::Informer<api::Agent> agents;
   rt::cache::Informer<PodCache> pods;
   // Declared after the informers: destroyed first, while the informers they watch still exist.
-#if REDRAFT_WITH_WORKLOAD_CONTROLLER
   std::unique_ptr<controllers::workload::WorkloadController> workload_controller;
-#endif
-#if REDRAFT_WITH_AGENTICTASK_CONTROLLER
   std::unique_ptr<agentictask::AgenticTaskController> task_controller;
-#endif
 };
 
 // What the election thread, the signal thread and the main thread share.
@@ -285,15 +266,12 @@ int run(const Options& options) {
   for (std::size_t i = 0; i < namespaces.size(); ++i) {
     auto set = std::make_unique<NamespaceSet>(client, totals, i, namespaces[i]);
     if (servers.probes) set->add_sync_checks(*servers.probes);
-#if REDRAFT_WITH_WORKLOAD_CONTROLLER
     set->workload_controller = std::make_unique<controllers::workload::WorkloadController>(
         client, set->workloads, set->tasks, set->agents, recorder,
         controllers::workload::WorkloadControllerOptions{
             .workers = options.max_concurrent_reconciles,
             .registry = &registry,
             .metrics = &operator_metrics});
-#endif
-#if REDRAFT_WITH_AGENTICTASK_CONTROLLER
     set->task_controller = std::make_unique<agentictask::AgenticTaskController>(
         client, set->tasks, set->agents, set->pods, recorder,
         agentictask::AgenticTaskControllerOptions{
@@ -303,14 +281,8 @@ int run(const Options& options) {
             .workers = options.max_concurrent_reconciles,
             .registry = &registry,
             .metrics = &operator_metrics});
-#endif
     sets.push_back(std::move(set));
   }
-#if !REDRAFT_WITH_WORKLOAD_CONTROLLER || !REDRAFT_WITH_AGENTICTASK_CONTROLLER
-  spdlog::warn("built without the {}{}controller: it will not run",
-               REDRAFT_WITH_WORKLOAD_CONTROLLER ? "" : "Workload ",
-               REDRAFT_WITH_AGENTICTASK_CONTROLLER ? "" : "AgenticTask ");
-#endif
 
   Lifecycle life;
   std::unique_ptr<rt::leader::LeaderElector> elector;

@@ -206,13 +206,11 @@ TEST(OperatorProcess, MetricsCarryRuntimeAndRedraftFamilies) {
       "redraft_cache_objects",        "redraft_tasks_total",
       "redraft_item_iterations",      "redraft_restore_total",
       "redraft_lease_rejections_total", "redraft_task_phase_seconds"};
-#if REDRAFT_WITH_WORKLOAD_CONTROLLER || REDRAFT_WITH_AGENTICTASK_CONTROLLER
   for (const char* name : {"controller_runtime_reconcile_total", "controller_runtime_reconcile_errors_total",
                            "controller_runtime_reconcile_time_seconds", "workqueue_depth",
                            "workqueue_adds_total"}) {
     expected.push_back(name);
   }
-#endif
   for (const auto& name : expected) {
     EXPECT_TRUE(families.contains(name)) << name << " missing from\n" << text;
   }
@@ -326,7 +324,6 @@ TEST(OperatorProcess, OnlyTheLeaderReconcilesAndTheStandbyTakesOver) {
   EXPECT_FALSE(second.process().has_line(kReady));
   EXPECT_EQ(lease_holder(client, "default", "redraft-ha"), first_id);
 
-#if REDRAFT_WITH_WORKLOAD_CONTROLLER && REDRAFT_WITH_AGENTICTASK_CONTROLLER
   // Work arrives: the leader plans tasks and creates their Pods; the standby reconciles nothing.
   apply_example(server, "agent-coder.yaml");
   apply_example(server, "agent-reviewer.yaml");
@@ -338,7 +335,6 @@ TEST(OperatorProcess, OnlyTheLeaderReconcilesAndTheStandbyTakesOver) {
   EXPECT_GT(family_total(first.metrics_text(), "controller_runtime_reconcile_total"), 0);
   EXPECT_EQ(family_total(second.metrics_text(), "controller_runtime_reconcile_total"), 0)
       << second.metrics_text();
-#endif
 
   const auto stopped_at = std::chrono::steady_clock::now();
   EXPECT_EQ(first.terminate(), 0) << first.log();
@@ -347,12 +343,10 @@ TEST(OperatorProcess, OnlyTheLeaderReconcilesAndTheStandbyTakesOver) {
   const std::string second_id = lease_holder(client, "default", "redraft-ha");
   EXPECT_NE(second_id, first_id);
   EXPECT_FALSE(second_id.empty());
-#if REDRAFT_WITH_WORKLOAD_CONTROLLER && REDRAFT_WITH_AGENTICTASK_CONTROLLER
   // The new leader resumes from the caches: it reconciles the existing objects.
   EXPECT_TRUE(eventually([&] {
     return family_total(second.metrics_text(), "controller_runtime_reconcile_total") > 0;
   }, 60s));
-#endif
   EXPECT_EQ(second.terminate(), 0) << second.log();
 }
 
