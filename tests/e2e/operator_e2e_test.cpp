@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -11,6 +12,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "tests/e2e/operator_harness.hpp"
@@ -414,9 +416,30 @@ std::vector<int> processes_with(const std::string& marker) {
   return out;
 }
 
+// "pid ppid pgid cmdline" per process, for failure messages.
+std::string describe_processes(const std::vector<int>& pids) {
+  std::string out;
+  for (int pid : pids) {
+    const fs::path proc = "/proc/" + std::to_string(pid);
+    std::ifstream stat_file(proc / "stat"), cmd_file(proc / "cmdline");
+    std::string stat((std::istreambuf_iterator<char>(stat_file)), std::istreambuf_iterator<char>());
+    std::string cmd((std::istreambuf_iterator<char>(cmd_file)), std::istreambuf_iterator<char>());
+    std::replace(cmd.begin(), cmd.end(), '\0', ' ');
+    std::string ppid, pgid;
+    if (auto close = stat.rfind(')'); close != std::string::npos) {
+      std::istringstream rest(stat.substr(close + 1));
+      std::string state;
+      rest >> state >> ppid >> pgid;
+    }
+    out += std::to_string(pid) + " ppid " + ppid + " pgid " + pgid + ": " + cmd.substr(0, 160) + "\n";
+  }
+  return out;
+}
+
 TEST(E2eDelete, DeletingAWorkloadRemovesItsTasksPodsAndProcesses) {
   OperatorHarness h;
-  const std::string marker = "987.654321";  // sleep's argument: unique on this machine
+  // sleep's argument, unique to this run: stray processes of another run never match it.
+  const std::string marker = "987." + std::to_string(::getpid());
   h.apply(OperatorHarness::scripted_agent("sleepy-coder", "coder",
                                           "echo 'sleepy-coder: sleeping'; sleep " + marker + "; echo never", 3000));
   h.apply_workload({.name = "doomed", .coder = "sleepy-coder"});
@@ -428,7 +451,7 @@ TEST(E2eDelete, DeletingAWorkloadRemovesItsTasksPodsAndProcesses) {
   EXPECT_TRUE(eventually([&] { return h.tasks_of("doomed").empty(); }, 120s)) << h.diagnostics();
   EXPECT_TRUE(eventually([&] { return h.pods_of("doomed").empty(); }, 120s)) << h.diagnostics();
   EXPECT_TRUE(eventually([&] { return processes_with(marker).empty(); }, 60s))
-      << "the pod's processes outlived it\n" << h.diagnostics();
+      << "the pod's processes outlived it:\n" << describe_processes(processes_with(marker)) << h.diagnostics();
   EXPECT_TRUE(h.list("configmaps", "redraft.dev/workload=doomed").empty());
 }
 
