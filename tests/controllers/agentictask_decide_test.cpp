@@ -459,3 +459,81 @@ TEST(AgenticTaskDecide, StartFailureReasons) {
 }
 
 }  // namespace
+
+namespace {
+
+// Every byte of a valid UTF-8 string: no character cut in half.
+bool valid_utf8(const std::string& s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    for (std::size_t k = 1; k < n; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+    }
+    i += n;
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST(AgenticTaskDecide, SafeMessageCutsOnACharacterBoundaryAndRedacts) {
+  EXPECT_EQ(safe_message("short", 10), "short");
+  EXPECT_EQ(safe_message("0123456789", 10), "0123456789");
+  EXPECT_EQ(safe_message("0123456789a", 10), "0123456...");
+  // "é" is two bytes: a cut between them backs up to before it.
+  const std::string accented = "abcdé" + std::string(20, 'x');  // a b c d 0xC3 0xA9 x...
+  EXPECT_EQ(safe_message(accented, 8), "abcd...");
+  EXPECT_EQ(safe_message(accented, 9), "abcdé...");
+  EXPECT_EQ(safe_message("push to https://user:tok3n@git.example/r.git failed", 1000),
+            "push to https://***@git.example/r.git failed");
+}
+
+// A 100 KiB executor message would make every status write a 422 (condition messages are capped
+// at 32768 by the CRD): the conditions, the event and status.message are cut.
+TEST(AgenticTaskDecide, HugeResultMessageIsCut) {
+  std::string huge;
+  while (huge.size() < 100 * 1024) huge += "ünïcödé error line; ";
+  auto t = with_attempt(task(), 1);
+  PodView p = pod({{"phase", "Succeeded"}, {"containerStatuses", {terminated("publish", 0)}}});
+  auto a = decide(t, ready(t), at(1, &p, found(json{{"phase", "Failed"}, {"reason", "AgentFailed"},
+                                                     {"message", huge}}.dump())), ctx());
+  ASSERT_TRUE(a.finished);
+  EXPECT_LE(a.status.message.size(), kMaxStatusMessageBytes);
+  EXPECT_TRUE(valid_utf8(a.status.message.str()));
+  EXPECT_EQ(a.status.message.str().substr(0, 100), huge.substr(0, 100));
+  for (const auto& c : a.status.conditions) {
+    EXPECT_LE(c.message.size(), kMaxConditionMessageBytes) << c.type;
+    EXPECT_LT(c.message.size(), 32768u) << c.type;
+    EXPECT_TRUE(valid_utf8(c.message.str())) << c.type;
+  }
+  ASSERT_EQ(a.events.size(), 1u);
+  EXPECT_LE(a.events[0].message.size(), kMaxConditionMessageBytes);
+  EXPECT_TRUE(valid_utf8(a.events[0].message));
+}
+
+TEST(AgenticTaskDecide, CredentialsInTheResultAreRedacted) {
+  auto t = with_attempt(task(), 1);
+  PodView p = pod({{"phase", "Succeeded"}, {"containerStatuses", {terminated("publish", 0)}}});
+  auto a = decide(t, ready(t), at(1, &p, found(R"({"phase":"Failed","reason":"LeaseRejected",
+      "message":"push to https://bot:ghp_s3cret@git.example/r.git rejected",
+      "summary":"cloned https://bot:ghp_s3cret@git.example/r.git"})")), ctx());
+  ASSERT_TRUE(a.finished);
+  EXPECT_EQ(a.status.message, "push to https://***@git.example/r.git rejected");
+  EXPECT_EQ(a.status.summary, "cloned https://***@git.example/r.git");
+  for (const auto& c : a.status.conditions) EXPECT_EQ(c.message.str().find("s3cret"), std::string::npos) << c.type;
+  ASSERT_EQ(a.events.size(), 1u);
+  EXPECT_EQ(a.events[0].message.find("s3cret"), std::string::npos);
+  EXPECT_NE(a.events[0].message.find("https://***@git.example"), std::string::npos);
+}
+
+TEST(AgenticTaskDecide, CredentialsInAPodFailureAreRedacted) {
+  auto t = with_attempt(task(), 1);
+  PodView p = pod({{"phase", "Failed"}, {"reason", "Evicted"},
+                   {"message", "fetching https://u:tok@git.example/r.git"}});
+  auto a = decide(t, ready(t), at(1, &p), ctx());
+  ASSERT_EQ(a.create_attempt, 2);
+  EXPECT_EQ(a.status.message.str().find("tok@"), std::string::npos);
+  for (const auto& e : a.events) EXPECT_EQ(e.message.find("tok@"), std::string::npos) << e.reason;
+}

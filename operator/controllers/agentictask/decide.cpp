@@ -4,6 +4,7 @@
 
 #include "api/defaults.hpp"
 #include "operator/controllers/agentictask/build_pod.hpp"
+#include "operator/runtime/client/redact.hpp"
 #include "operator/runtime/events/k8s_time.hpp"
 
 namespace redraft::controllers::agentictask {
@@ -33,7 +34,7 @@ void set_condition(api::AgenticTaskStatus& status, std::string_view type, bool v
   c.type = type;
   c.status = value ? "True" : "False";
   c.reason = reason;
-  c.message = message;
+  c.message = safe_message(message, kMaxConditionMessageBytes);
   c.observedGeneration = generation;
   c.lastTransitionTime = now;
   for (auto& existing : status.conditions) {
@@ -168,12 +169,14 @@ AttemptState evaluate(const api::AgenticTask& task, const Observation& o, const 
 void finish(Action& a, const api::AgenticTask& task, const std::string& now, std::string_view completion) {
   const auto gen = task.metadata.generation;
   auto& st = a.status;
+  if (!st.message.empty()) st.message = safe_message(st.message.view(), kMaxStatusMessageBytes);
   const bool ok = st.phase == api::phase::kSucceeded;
   st.completionTime = completion.empty() ? now : std::string(completion);
   st.observedGeneration = gen;
   std::string summary = st.verdict.empty() ? st.phase.str() : st.verdict.str();
   if (!st.reason.empty()) summary += " (" + st.reason.str() + ")";
   if (!st.message.empty()) summary += ": " + st.message.str();
+  summary = safe_message(summary, kMaxConditionMessageBytes);
   set_condition(st, kConditionComplete, ok, ok ? "Succeeded" : "Failed", summary, gen, now);
   const std::string failed_reason = is_condition_reason(st.reason.view()) ? st.reason.str() : "Failed";
   set_condition(st, kConditionFailed, !ok, ok ? "Succeeded" : std::string_view(failed_reason), summary, gen, now);
@@ -182,6 +185,18 @@ void finish(Action& a, const api::AgenticTask& task, const std::string& now, std
 }
 
 }  // namespace
+
+std::string safe_message(std::string_view text, std::size_t max_bytes) {
+  std::string out = runtime::redact_url_credentials(text);
+  if (out.size() <= max_bytes) return out;
+  constexpr std::string_view kEllipsis = "...";
+  std::size_t cut = max_bytes > kEllipsis.size() ? max_bytes - kEllipsis.size() : 0;
+  // Back up over UTF-8 continuation bytes (10xxxxxx) so no character is split.
+  while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;
+  out.resize(cut);
+  out += kEllipsis;
+  return out;
+}
 
 bool is_start_failure(std::string_view r) {
   return r == "CreateContainerConfigError" || r == "CreateContainerError" || r == "ErrImagePull" ||
@@ -224,13 +239,13 @@ Action decide(const api::AgenticTask& task, const Resolution& resolution, const 
       st.phase = r.phase;
       st.verdict = r.verdict;
       st.reason = r.reason;
-      st.message = r.message;
+      st.message = safe_message(r.message.view(), kMaxStatusMessageBytes);
       st.branch = r.branch;
       st.commitSha = r.commitSha;
       st.baseSha = r.baseSha;
       st.restore = r.restore;
       st.findings = r.findings;
-      st.summary = r.summary;
+      st.summary = runtime::redact_url_credentials(r.summary.view());
       st.timings = r.timings;
       const ContainerView* publish = publish_status(*observed.pod);
       finish(a, task, now, publish ? publish->finishedAt.view() : std::string_view());
@@ -295,10 +310,12 @@ Action decide(const api::AgenticTask& task, const Resolution& resolution, const 
   if (resolution.forked_from) st.forkedFrom = resolution.forked_from;
   if (attempt.kind == AttemptState::Kind::Failed) {
     st.reason.clear();
-    st.message = "attempt " + std::to_string(observed.attempt) + " failed: " + attempt.why;
+    const std::string failed = "attempt " + std::to_string(observed.attempt) + " failed: " + attempt.why;
+    st.message = safe_message(failed, kMaxStatusMessageBytes);
     a.events.push_back({"Warning", kEventAttemptFailed,
-                        st.message.str() + "; starting attempt " + std::to_string(next) + " of " +
-                            std::to_string(max_attempts(task))});
+                        safe_message(failed + "; starting attempt " + std::to_string(next) + " of " +
+                                         std::to_string(max_attempts(task)),
+                                     kMaxConditionMessageBytes)});
   } else {
     st.reason.clear();
     st.message.clear();

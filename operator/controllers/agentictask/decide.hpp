@@ -37,6 +37,18 @@ inline constexpr const char* kEventAttemptFailed = "AttemptFailed";
 inline constexpr const char* kEventSucceeded = "Succeeded";
 inline constexpr const char* kEventTaskFailed = "TaskFailed";
 
+// The CRD caps a condition message at 32768 bytes; a status write carrying a longer one is
+// rejected (422) on every reconcile, so the task would never finish. Condition and event
+// messages are cut to kMaxConditionMessageBytes, status.message (unbounded in the CRD, but it
+// comes from the executor's output) to kMaxStatusMessageBytes.
+inline constexpr std::size_t kMaxConditionMessageBytes = 4096;
+inline constexpr std::size_t kMaxStatusMessageBytes = 16384;
+
+// `text` with URL credentials redacted (runtime::redact_url_credentials), then, if longer than
+// `max_bytes`, its longest prefix that ends on a UTF-8 character boundary and leaves room for
+// "...", plus "...". For executor and kubelet text copied into status and events.
+std::string safe_message(std::string_view text, std::size_t max_bytes);
+
 // Waiting reasons of a container that will not start by itself.
 bool is_start_failure(std::string_view waiting_reason);
 
