@@ -160,7 +160,7 @@ TEST(LeaseDecision, HolderDurationWinsOverOurs) {
 }
 
 TEST(LeaderElectorOptionsTest, ValidationNamesTheField) {
-  LeaderElectorOptions ok{"ns", "lease", "me", {}, true};
+  LeaderElectorOptions ok{"ns", "lease", "me", {}, true, {}};
   EXPECT_NO_THROW(validate(ok));
   auto bad = ok;
   bad.identity.clear();
