@@ -362,7 +362,8 @@ TEST_F(AgenticTaskControllerTest, ForkOfATaskThatNeverPushedFails) {
   json src = task("src");
   src["status"] = {{"phase", "Failed"}, {"reason", "CloneFailed"}, {"completionTime", "2026-12-04T15:00:00Z"}};
   client_->update_status(runtime::resources::kAgenticTasks, kNs, src);
-  ASSERT_TRUE(eventually([&] { return status_of("fork", "phase") == "Failed"; }));
+  // Woken by the source finishing (the fork index), well before the 30 s ForkSourcePending poll.
+  ASSERT_TRUE(eventually([&] { return status_of("fork", "phase") == "Failed"; }, 20s));
   EXPECT_EQ(status_of("fork", "reason"), "InvalidSpec");
   EXPECT_NE(status_of("fork", "message").find("without pushing a branch"), std::string::npos);
   EXPECT_FALSE(exists(runtime::resources::kPods, "fork-1"));
@@ -385,6 +386,46 @@ TEST_F(AgenticTaskControllerTest, RestartRecoversTheAttemptFromThePods) {
   // The attempt continues normally.
   write_pod_status("t7-1", publish_done(kPushed));
   ASSERT_TRUE(eventually([&] { return status_of("t7", "phase") == "Succeeded"; }));
+}
+
+// A Pod of the name the task needs, controlled by another owner (an earlier task of the same name
+// whose Pod is not collected yet): the task says so once (status.message and one Warning event),
+// keeps polling, and proceeds when the Pod is gone.
+TEST_F(AgenticTaskControllerTest, ForeignPodOfTheSameNameIsReportedOnceAndAwaited) {
+  create_agent("coder", "coder");
+  client_->create(runtime::resources::kPods, kNs,
+                  {{"apiVersion", "v1"},
+                   {"kind", "Pod"},
+                   {"metadata",
+                    {{"name", "t8-1"},
+                     {"labels", {{"app.kubernetes.io/managed-by", "redraft-operator"}}},
+                     {"ownerReferences",
+                      {{{"apiVersion", "redraft.dev/v1alpha1"}, {"kind", "AgenticTask"}, {"name", "t8"},
+                        {"uid", "an-earlier-task"}, {"controller", true}}}}}},
+                   {"spec", {{"containers", {{{"name", "c"}, {"image", "busybox:1.36"}}}}}}});
+  create_task("t8", "coder");
+  ASSERT_TRUE(eventually([&] { return status_of("t8", "reason") == "PodNameTaken"; }));
+  EXPECT_NE(status_of("t8", "message").find("pod t8-1 belongs to another AgenticTask"), std::string::npos);
+  EXPECT_EQ(status_of("t8", "phase"), "Pending");
+  ASSERT_TRUE(eventually([&] { return events_for("t8", "PodNameTaken").size() == 1; }));
+  // Two more polls (every 5 s) add no event.
+  std::this_thread::sleep_for(11s);
+  json event = events_for("t8", "PodNameTaken").at(0);
+  EXPECT_EQ(event.value("count", 1), 1);
+  EXPECT_EQ(events_for("t8", "PodNameTaken").size(), 1u);
+  EXPECT_EQ(event.value("type", ""), "Warning");
+  // The earlier Pod goes: the task creates its own and the message is cleared.
+  client_->remove(runtime::resources::kPods, kNs, "t8-1");
+  ASSERT_TRUE(eventually([&] {
+    try {
+      json pod = client_->get(runtime::resources::kPods, kNs, "t8-1");
+      return pod["metadata"]["ownerReferences"][0].value("uid", "") == task("t8")["metadata"].value("uid", "");
+    } catch (const std::exception& e) {
+      if (runtime::is_not_found(e)) return false;
+      throw;
+    }
+  }));
+  ASSERT_TRUE(eventually([&] { return status_of("t8", "reason").empty() && status_of("t8", "message").empty(); }));
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "api/codec.hpp"
+#include "operator/controllers/agentictask/fork_index.hpp"
 #include "operator/controllers/agentictask/resolve.hpp"
 
 namespace {
@@ -149,6 +150,45 @@ TEST(AgenticTaskResolve, OnlyCodeTasksFork) {
   auto r = resolve(t, &reviewer, &src);
   EXPECT_EQ(r.state, State::Invalid);
   EXPECT_TRUE(r.message.starts_with("spec.forkOf:")) << r.message;
+}
+
+// The fork index behind "a finished source wakes its forks": only unfinished forks are listed,
+// and it follows renames of forkOf, finishes and deletes (so it does not grow).
+TEST(AgenticTaskForkIndex, TracksUnfinishedForksBySource) {
+  auto fork = [](const std::string& ns, const std::string& name, const std::string& source) {
+    api::AgenticTask t;
+    t.metadata.namespace_ = ns;
+    t.metadata.name = name;
+    if (!source.empty()) {
+      t.spec.forkOf.emplace();
+      t.spec.forkOf->name = source;
+    }
+    return t;
+  };
+  ForkIndex index;
+  const auto f1 = fork("ns", "f1", "src");
+  const auto f2 = fork("ns", "f2", "src");
+  const auto other_ns = fork("other", "f3", "src");
+  const auto plain = fork("ns", "plain", "");
+  index.upsert(nullptr, f1, false);
+  index.upsert(nullptr, f2, false);
+  index.upsert(nullptr, other_ns, false);
+  index.upsert(nullptr, plain, false);
+  index.upsert(nullptr, fork("ns", "done", "src"), true);  // finished already: nothing to wake
+  EXPECT_EQ(index.forks_of("ns", "src"), (std::vector<std::string>{"ns/f1", "ns/f2"}));
+  EXPECT_EQ(index.forks_of("other", "src"), (std::vector<std::string>{"other/f3"}));
+  EXPECT_TRUE(index.forks_of("ns", "plain").empty());
+  EXPECT_TRUE(index.forks_of("ns", "nothing").empty());
+
+  const auto f1_moved = fork("ns", "f1", "src2");  // forkOf edited
+  index.upsert(&f1, f1_moved, false);
+  EXPECT_EQ(index.forks_of("ns", "src"), (std::vector<std::string>{"ns/f2"}));
+  EXPECT_EQ(index.forks_of("ns", "src2"), (std::vector<std::string>{"ns/f1"}));
+  index.upsert(&f2, f2, true);  // f2 finished
+  EXPECT_TRUE(index.forks_of("ns", "src").empty());
+  index.erase(f1_moved);
+  index.erase(other_ns);
+  EXPECT_EQ(index.sources(), 0u);
 }
 
 }  // namespace

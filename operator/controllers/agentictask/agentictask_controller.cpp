@@ -1,5 +1,6 @@
 #include "operator/controllers/agentictask/agentictask_controller.hpp"
 
+#include <map>
 #include <mutex>
 
 #include <nlohmann/json.hpp>
@@ -8,6 +9,7 @@
 #include "api/codec.hpp"
 #include "operator/controllers/agentictask/build_pod.hpp"
 #include "operator/controllers/agentictask/decide.hpp"
+#include "operator/controllers/agentictask/fork_index.hpp"
 #include "operator/controllers/agentictask/resolve.hpp"
 #include "operator/controllers/agentictask/result.hpp"
 #include "operator/controllers/common/labels.hpp"
@@ -35,14 +37,43 @@ bool controlled_by(const api::ObjectMeta& meta, const api::Text& uid) {
   return false;
 }
 
+// `object` is whatever the API server returned: every field is looked up, never assumed.
 bool controlled_by(const json& object, const api::Text& uid) {
-  for (const auto& ref : object["metadata"].value("ownerReferences", json::array())) {
-    if (ref.value("controller", false) && ref.value("kind", "") == "AgenticTask" && ref.value("uid", "") == uid.view()) {
+  if (!object.is_object()) return false;
+  auto meta = object.find("metadata");
+  if (meta == object.end() || !meta->is_object()) return false;
+  auto refs = meta->find("ownerReferences");
+  if (refs == meta->end() || !refs->is_array()) return false;
+  for (const auto& ref : *refs) {
+    if (!ref.is_object()) continue;
+    auto controller = ref.find("controller");
+    auto kind = ref.find("kind");
+    auto ref_uid = ref.find("uid");
+    if (controller != ref.end() && controller->is_boolean() && controller->get<bool>() && kind != ref.end() &&
+        kind->is_string() && kind->get_ref<const std::string&>() == "AgenticTask" && ref_uid != ref.end() &&
+        ref_uid->is_string() && ref_uid->get_ref<const std::string&>() == uid.view()) {
       return true;
     }
   }
   return false;
 }
+
+std::string string_at(const json& object, const char* section, const char* field) {
+  if (!object.is_object()) return "";
+  auto s = object.find(section);
+  if (s == object.end() || !s->is_object()) return "";
+  auto f = s->find(field);
+  return f != s->end() && f->is_string() ? f->get<std::string>() : "";
+}
+
+// The Pod of the attempt exists but does not decode as a PodView (a malformed status): its state
+// cannot be read, so the task waits and looks again.
+struct UndecodablePod {
+  std::string name;
+  std::string resource_version;
+  std::string problem;
+};
+constexpr std::chrono::seconds kUndecodablePodRetry{30};
 
 // The work queue behind the informer handlers; detached when the controller goes away, since
 // informers cannot drop handlers and may outlive it.
@@ -66,6 +97,11 @@ struct AgenticTaskController::Impl {
   AgenticTaskControllerOptions options;
   std::shared_ptr<Sink> sink = std::make_shared<Sink>();
   std::unique_ptr<runtime::controller::Controller> loop;
+  // Shared with the informer handlers (informers may outlive the controller).
+  std::shared_ptr<ForkIndex> forks = std::make_shared<ForkIndex>();
+  // Pods already reported as undecodable ("ns/name" → resourceVersion): logged once per version.
+  std::mutex undecodable_mu;
+  std::map<std::string, std::string, std::less<>> undecodable_logged;
 
   Impl(runtime::Client& c, runtime::cache::Informer<api::AgenticTask>& t, runtime::cache::Informer<api::Agent>& a,
        runtime::cache::Informer<PodView>& p, runtime::events::Recorder& r, AgenticTaskControllerOptions o)
@@ -79,28 +115,36 @@ struct AgenticTaskController::Impl {
   bool create_attempt(const api::AgenticTask& task, const Resolution& resolution, const api::Agent& agent,
                       int attempt, Action& action);
   void label_fork(const api::AgenticTask& task);
+  // Says once (status.message and a Warning event) that `pod` belongs to another task.
+  void report_foreign_pod(const api::AgenticTask& task, const std::string& key, const std::string& pod);
   void record(const api::AgenticTask& task, const Action& action);
 };
 
 void AgenticTaskController::Impl::wire() {
   std::shared_ptr<Sink> out = sink;
   auto& task_informer = tasks;
-  // Tasks waiting for a fork source hear about it when the source finishes (or disappears).
-  auto enqueue_forks = [out, &task_informer](const api::AgenticTask& source) {
-    const api::Text& name = source.metadata.name;
-    for (const auto& t : task_informer.store().list(source.metadata.namespace_.view(), [&](const api::AgenticTask& t) {
-           return t.spec.forkOf && t.spec.forkOf->name == name && !is_terminal(t.status);
-         })) {
-      out->enqueue(runtime::cache::key_of(*t).str(), "fork source finished");
+  std::shared_ptr<ForkIndex> index = forks;
+  // Tasks waiting for a fork source hear about it when the source finishes (or disappears): the
+  // index names them without a scan of the namespace.
+  auto enqueue_forks = [out, index](const api::AgenticTask& source) {
+    for (const auto& key : index->forks_of(source.metadata.namespace_.view(), source.metadata.name.view())) {
+      out->enqueue(key, "fork source finished");
     }
   };
   runtime::cache::EventHandlers<api::AgenticTask> task_handlers;
-  task_handlers.on_add = [out](const TaskPtr& t) { out->enqueue(runtime::cache::key_of(*t).str(), "task added"); };
-  task_handlers.on_update = [out, enqueue_forks](const TaskPtr& old_task, const TaskPtr& t) {
+  task_handlers.on_add = [out, index](const TaskPtr& t) {
+    index->upsert(nullptr, *t, is_terminal(t->status));
+    out->enqueue(runtime::cache::key_of(*t).str(), "task added");
+  };
+  task_handlers.on_update = [out, index, enqueue_forks](const TaskPtr& old_task, const TaskPtr& t) {
+    index->upsert(old_task.get(), *t, is_terminal(t->status));
     out->enqueue(runtime::cache::key_of(*t).str(), "task changed");
     if (!is_terminal(old_task->status) && is_terminal(t->status)) enqueue_forks(*t);
   };
-  task_handlers.on_delete = [enqueue_forks](const TaskPtr& t) { enqueue_forks(*t); };
+  task_handlers.on_delete = [index, enqueue_forks](const TaskPtr& t) {
+    index->erase(*t);
+    enqueue_forks(*t);
+  };
   tasks.add_handlers(std::move(task_handlers));
 
   pods.add_handlers(runtime::cache::enqueue_handlers<PodView>(
@@ -145,7 +189,11 @@ std::shared_ptr<const PodView> AgenticTaskController::Impl::current_pod(const ap
   try {
     json live = client.get(runtime::resources::kPods, ns, name);
     if (!controlled_by(live, task.metadata.uid)) return nullptr;
-    return std::make_shared<const PodView>(live.get<PodView>());
+    try {
+      return std::make_shared<const PodView>(live.get<PodView>());
+    } catch (const std::exception& e) {
+      throw UndecodablePod{name, string_at(live, "metadata", "resourceVersion"), e.what()};
+    }
   } catch (const std::exception& e) {
     if (runtime::is_not_found(e)) return nullptr;
     throw;
@@ -217,6 +265,31 @@ void AgenticTaskController::Impl::label_fork(const api::AgenticTask& task) {
   }
 }
 
+void AgenticTaskController::Impl::report_foreign_pod(const api::AgenticTask& task, const std::string& key,
+                                                     const std::string& pod) {
+  const std::string message = "pod " + pod +
+                              " belongs to another AgenticTask of the same name (an earlier task, its pod not yet "
+                              "garbage-collected); waiting for it to be deleted";
+  // The status says it already: this is a repeat poll (the first detection wrote it).
+  if (task.status.message == message) return;
+  spdlog::info("agentictask {}: {}", key, message);
+  // Only the message and reason change: attempts/podName stay, since the attempt was not created.
+  api::AgenticTask updated = task;
+  if (updated.status.phase.empty()) updated.status.phase = api::phase::kPending;
+  updated.status.reason = kReasonPodNameTaken;
+  updated.status.message = message;
+  try {
+    client.update_status(runtime::resources::kAgenticTasks, task.metadata.namespace_.view(), json(updated));
+  } catch (const std::exception& e) {
+    // The event follows the status write, so a failed write is retried by the next poll.
+    spdlog::warn("agentictask {}: cannot write the status: {}", key, e.what());
+    return;
+  }
+  Action warning;
+  warning.events.push_back({"Warning", kReasonPodNameTaken, message});
+  record(task, warning);
+}
+
 void AgenticTaskController::Impl::record(const api::AgenticTask& task, const Action& action) {
   const auto ref = runtime::events::reference_to(task);
   for (const auto& e : action.events) {
@@ -256,7 +329,25 @@ runtime::controller::Result AgenticTaskController::Impl::reconcile(const std::st
 
   Observation observed;
   observed.attempt = recover_attempt(*task);
-  auto pod = current_pod(*task, observed.attempt);
+  std::shared_ptr<const PodView> pod;
+  try {
+    pod = current_pod(*task, observed.attempt);
+  } catch (const UndecodablePod& bad) {
+    // Logged once per resourceVersion (a fixed Pod, or a new version of it, is looked at again).
+    const std::string pod_key = ns + "/" + bad.name;
+    bool first = false;
+    {
+      std::lock_guard lock(undecodable_mu);
+      auto [it, inserted] = undecodable_logged.try_emplace(pod_key, bad.resource_version);
+      first = inserted || it->second != bad.resource_version;
+      it->second = bad.resource_version;
+    }
+    if (first) {
+      spdlog::warn("agentictask {}: cannot read pod {} (resourceVersion {}): {}; looking again every {}s", key,
+                   bad.name, bad.resource_version, bad.problem, kUndecodablePodRetry.count());
+    }
+    return {false, kUndecodablePodRetry};
+  }
   observed.pod = pod.get();
   if (pod) {
     const std::string name = pod_name(task->metadata.name.view(), observed.attempt);
@@ -281,8 +372,7 @@ runtime::controller::Result AgenticTaskController::Impl::reconcile(const std::st
 
   if (action.create_attempt > 0 && agent) {
     if (!create_attempt(*task, resolution, *agent, action.create_attempt, action)) {
-      spdlog::info("agentictask {}: pod {} belongs to another task of the same name; waiting for it to go", key,
-                   pod_name(task->metadata.name.view(), action.create_attempt));
+      report_foreign_pod(*task, key, pod_name(task->metadata.name.view(), action.create_attempt));
       return {false, kForeignPodRetry};
     }
   }

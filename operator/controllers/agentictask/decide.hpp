@@ -29,6 +29,8 @@ inline constexpr const char* kConditionReady = "Ready";
 inline constexpr const char* kConditionComplete = "Complete";
 inline constexpr const char* kConditionFailed = "Failed";
 inline constexpr const char* kReasonResolved = "Resolved";
+// status.reason and event reason while a Pod of another owner holds the next attempt's name.
+inline constexpr const char* kReasonPodNameTaken = "PodNameTaken";
 
 // Events on the task (recorded only when the status write they belong to happened, so a
 // repeated decision never repeats its event).
