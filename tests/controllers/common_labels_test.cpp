@@ -68,5 +68,33 @@ TEST(IsValidLabelValue, RejectsWhatKubernetesRejects) {
   }
 }
 
+TEST(NameHash, IsTenHexDigitsAndDeterministic) {
+  const std::string h = name_hash("wl-issue-1-code");
+  EXPECT_EQ(h.size(), 10u);
+  EXPECT_EQ(h.find_first_not_of("0123456789abcdef"), std::string::npos) << h;
+  EXPECT_EQ(name_hash("wl-issue-1-code"), h);
+  EXPECT_NE(name_hash("wl-issue-2-code"), h);
+}
+
+TEST(BoundedObjectName, ShortNamesAreKept) {
+  EXPECT_EQ(bounded_object_name("wl-issue-1-code", 240), "wl-issue-1-code");
+  EXPECT_EQ(bounded_object_name(std::string(240, 'a'), 240), std::string(240, 'a'));
+}
+
+TEST(BoundedObjectName, LongNamesAreCutWithTheHashOfTheWholeName) {
+  const std::string name = std::string(100, 'a') + "." + std::string(200, 'b');
+  const std::string out = bounded_object_name(name, 240);
+  EXPECT_EQ(out.size(), 240u);
+  EXPECT_EQ(out.substr(0, 229), name.substr(0, 229));
+  EXPECT_EQ(out.substr(229), "-" + name_hash(name));
+  EXPECT_NE(bounded_object_name(name + "x", 240), out);
+}
+
+TEST(BoundedObjectName, ThePrefixNeverEndsInADashOrDot) {
+  const std::string name = std::string(228, 'a') + "-." + std::string(50, 'c');
+  const std::string out = bounded_object_name(name, 240);
+  EXPECT_EQ(out, std::string(228, 'a') + "-" + name_hash(name));
+}
+
 }  // namespace
 }  // namespace redraft::controllers

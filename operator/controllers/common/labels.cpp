@@ -32,11 +32,24 @@ bool is_valid_label_value(std::string_view value) {
   return true;
 }
 
+std::string name_hash(std::string_view value) {
+  char hex[16];
+  std::snprintf(hex, sizeof hex, "%010llx",
+                static_cast<unsigned long long>(fnv1a64(value) & 0xffffffffffULL));
+  return hex;
+}
+
+std::string bounded_object_name(std::string_view name, std::size_t max_length) {
+  if (name.size() <= max_length) return std::string(name);
+  const std::string suffix = name_hash(name);
+  std::string prefix(name.substr(0, max_length > suffix.size() + 1 ? max_length - suffix.size() - 1 : 0));
+  while (!prefix.empty() && (prefix.back() == '-' || prefix.back() == '.')) prefix.pop_back();
+  return prefix.empty() ? suffix : prefix + "-" + suffix;
+}
+
 std::string safe_label_value(std::string_view value) {
   if (is_valid_label_value(value)) return std::string(value);
-  char suffix[16];
-  std::snprintf(suffix, sizeof suffix, "%010llx",
-                static_cast<unsigned long long>(fnv1a64(value) & 0xffffffffffULL));
+  const std::string suffix = name_hash(value);
   // prefix + "-" + 10 hex digits ≤ 63
   constexpr std::size_t kPrefixMax = kMaxLabelValue - 11;
   std::string prefix;

@@ -18,4 +18,13 @@ std::string safe_label_value(std::string_view value);
 
 bool is_valid_label_value(std::string_view value);
 
+// 10 hex digits of a 64-bit FNV-1a hash of `value`: the suffix that keeps cut names distinct.
+std::string name_hash(std::string_view value);
+
+// Object names (DNS subdomains) that must fit in `max_length` characters: a name that fits is
+// returned unchanged; a longer one becomes "<prefix>-<name_hash(name)>" of at most `max_length`,
+// with the prefix's trailing '-'/'.' dropped so every label still ends with an alphanumeric.
+// Pure and deterministic: a crash and a retry compute the same name.
+std::string bounded_object_name(std::string_view name, std::size_t max_length);
+
 }  // namespace redraft::controllers
