@@ -233,6 +233,8 @@ void NodeAgent::on_pod(const nlohmann::json& pod) {
     return;
   }
   if (is_deleting(pod)) {
+    // Deleted while this node was down: what the previous run left must die before the pod goes.
+    kill_pod_leftovers(pod);
     delete_now(pod);
     return;
   }
@@ -281,6 +283,28 @@ void NodeAgent::delete_now(const nlohmann::json& pod) {
   fs::remove_all(ctx_.root / "pods" / pod_dir_name(pod), ec);
 }
 
+void NodeAgent::kill_verified_leftovers(const nlohmann::json& pod, const std::string& container,
+                                        const std::string& container_id) {
+  if (container_id.empty()) return;
+  const auto identity = parse_container_id(container_id);
+  if (!identity) {
+    spdlog::warn("pod {}: container {}: containerID {} cannot be verified; not signalling anything", key(pod),
+                 container, container_id);
+    return;
+  }
+  const std::string skipped = kill_leftovers(*identity);
+  if (!skipped.empty())
+    spdlog::warn("pod {}: container {}: not killing pid {}: {}", key(pod), container, identity->pid, skipped);
+}
+
+void NodeAgent::kill_pod_leftovers(const nlohmann::json& pod) {
+  const auto status = pod.value("status", nlohmann::json::object());
+  for (const char* list : {"initContainerStatuses", "containerStatuses"})
+    for (const auto& c : status.value(list, nlohmann::json::array()))
+      if (!c.value("state", nlohmann::json::object()).contains("terminated"))
+        kill_verified_leftovers(pod, c.value("name", ""), c.value("containerID", ""));
+}
+
 void NodeAgent::mark_node_restarted(const nlohmann::json& pod) {
   spdlog::info("pod {}: was running before the node restarted; failing it", key(pod));
   nlohmann::json status = pod.value("status", nlohmann::json::object());
@@ -292,12 +316,7 @@ void NodeAgent::mark_node_restarted(const nlohmann::json& pod) {
       if (state.contains("terminated")) continue;
       // Whatever the previous run left of this container (children of a killed leader).
       const std::string id = c.value("containerID", "");
-      if (id.starts_with("localnode://")) {
-        try {
-          signal_container(static_cast<pid_t>(std::stol(id.substr(12))), SIGKILL);
-        } catch (const std::exception&) {
-        }
-      }
+      kill_verified_leftovers(pod, c.value("name", ""), id);
       const std::string started = state.contains("running") ? state["running"].value("startedAt", now) : now;
       state = {{"terminated",
                 {{"exitCode", 137},

@@ -63,6 +63,11 @@ class NodeAgent {
   void on_pod_deleted(const nlohmann::json& pod);
   void on_unbound(const nlohmann::json& pod);
   void mark_node_restarted(const nlohmann::json& pod);
+  // After a restart: SIGKILLs what a previous run left of the pod's unfinished containers, only
+  // where the containerID's pid/start time/boot id still match (a reused pid is left alone).
+  void kill_verified_leftovers(const nlohmann::json& pod, const std::string& container,
+                               const std::string& container_id);
+  void kill_pod_leftovers(const nlohmann::json& pod);
   void delete_now(const nlohmann::json& pod);
 
   runtime::Client& client_;

@@ -276,7 +276,9 @@ pid_t PodWorker::start_container(ContainerRun& run, const nlohmann::json& spec,
   run.state = ContainerRun::State::Running;
   run.reason.clear();
   run.message.clear();
-  run.container_id = "localnode://" + std::to_string(launched.pid);
+  // Pid, start time and boot id: a restarted node must not mistake a reused pid for this container.
+  const auto identity = identity_of(launched.pid);
+  run.container_id = container_id_of(identity ? *identity : ProcessIdentity{launched.pid, 0, current_boot_id()});
   return launched.pid;
 }
 
@@ -311,7 +313,8 @@ void PodWorker::terminate(std::vector<Running>& running, std::chrono::seconds gr
       }
     }
     if (!any) return;
-    if (!killed && std::chrono::steady_clock::now() >= kill_at) {
+    // The node is stopping: no grace period can be honoured any more.
+    if (!killed && (shutdown_ || std::chrono::steady_clock::now() >= kill_at)) {
       for (auto& r : running)
         if (r.pid > 0) signal_container(r.pid, SIGKILL);
       killed = true;

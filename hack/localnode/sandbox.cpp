@@ -233,31 +233,46 @@ void close_other_fds() {
   fail("exec: \"" + spec.argv[0] + "\"");
 }
 
+struct Proc {
+  pid_t ppid, pgrp, session;
+  unsigned long long start_time;
+};
+
+// Fields of /proc/PID/stat after the command name: state ppid pgrp session ... starttime (22).
+std::optional<Proc> read_proc_stat(const std::string& pid_text, bool include_zombies) {
+  std::ifstream stat("/proc/" + pid_text + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return std::nullopt;
+  auto close = line.rfind(')');
+  if (close == std::string::npos || close + 2 >= line.size()) return std::nullopt;
+  std::istringstream rest(line.substr(close + 2));
+  std::string state, skip;
+  long ppid = 0, pgrp = 0, session = 0;
+  rest >> state >> ppid >> pgrp >> session;
+  for (int field = 7; field < 22; ++field) rest >> skip;  // tty_nr .. itrealvalue
+  unsigned long long start = 0;
+  rest >> start;
+  if (!rest) return std::nullopt;
+  if (!include_zombies && (state == "Z" || state == "X")) return std::nullopt;
+  return Proc{static_cast<pid_t>(ppid), static_cast<pid_t>(pgrp), static_cast<pid_t>(session), start};
+}
+
+std::map<pid_t, Proc> all_processes() {
+  std::map<pid_t, Proc> procs;
+  DIR* dir = ::opendir("/proc");
+  if (!dir) return procs;
+  while (dirent* e = ::readdir(dir)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    if (auto p = read_proc_stat(e->d_name, false)) procs[static_cast<pid_t>(std::atol(e->d_name))] = *p;
+  }
+  ::closedir(dir);
+  return procs;
+}
+
 // The container's processes: its session and process group, and every descendant of its leader
 // (a child that started a session of its own is still the container's).
 std::vector<pid_t> session_members(pid_t leader) {
-  struct Proc {
-    pid_t ppid, pgrp, session;
-  };
-  std::map<pid_t, Proc> procs;
-  DIR* dir = ::opendir("/proc");
-  if (!dir) return {};
-  while (dirent* e = ::readdir(dir)) {
-    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-    std::ifstream stat(std::string("/proc/") + e->d_name + "/stat");
-    std::string line;
-    if (!std::getline(stat, line)) continue;
-    auto close = line.rfind(')');
-    if (close == std::string::npos || close + 2 >= line.size()) continue;
-    std::istringstream rest(line.substr(close + 2));
-    std::string state;
-    long ppid = 0, pgrp = 0, session = 0;
-    rest >> state >> ppid >> pgrp >> session;
-    if (state == "Z" || state == "X") continue;
-    procs[static_cast<pid_t>(std::atol(e->d_name))] = {static_cast<pid_t>(ppid), static_cast<pid_t>(pgrp),
-                                                       static_cast<pid_t>(session)};
-  }
-  ::closedir(dir);
+  const std::map<pid_t, Proc> procs = all_processes();
   std::set<pid_t> out;
   for (const auto& [pid, p] : procs)
     if (p.session == leader || p.pgrp == leader) out.insert(pid);
@@ -411,6 +426,61 @@ std::optional<int> reap_if_exited(pid_t leader) {
     if (errno != EINTR) return 128 + SIGKILL;
   }
   return exit_code_of(status);
+}
+
+std::string container_id_of(const ProcessIdentity& id) {
+  return "localnode://" + std::to_string(id.pid) + "/" + std::to_string(id.start_time) + "/" + id.boot_id;
+}
+
+std::optional<ProcessIdentity> parse_container_id(const std::string& container_id) {
+  static const std::string prefix = "localnode://";
+  if (!container_id.starts_with(prefix)) return std::nullopt;
+  const std::string rest = container_id.substr(prefix.size());
+  const auto a = rest.find('/');
+  const auto b = a == std::string::npos ? a : rest.find('/', a + 1);
+  if (b == std::string::npos) return std::nullopt;
+  const std::string pid = rest.substr(0, a), start = rest.substr(a + 1, b - a - 1), boot = rest.substr(b + 1);
+  const auto digits = [](const std::string& t) {
+    return !t.empty() && t.size() < 20 && std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  if (!digits(pid) || !digits(start) || boot.empty() || boot.find('/') != std::string::npos) return std::nullopt;
+  ProcessIdentity id;
+  id.pid = static_cast<pid_t>(std::stoll(pid));
+  id.start_time = std::stoull(start);
+  id.boot_id = boot;
+  if (id.pid <= 1) return std::nullopt;
+  return id;
+}
+
+std::string current_boot_id() {
+  std::ifstream in("/proc/sys/kernel/random/boot_id");
+  std::string id;
+  std::getline(in, id);
+  return id;
+}
+
+std::optional<ProcessIdentity> identity_of(pid_t pid) {
+  if (pid <= 0) return std::nullopt;
+  auto p = read_proc_stat(std::to_string(pid), true);
+  if (!p) return std::nullopt;
+  return ProcessIdentity{pid, p->start_time, current_boot_id()};
+}
+
+std::string kill_leftovers(const ProcessIdentity& id) {
+  if (id.pid <= 1) return "no pid";
+  if (id.boot_id != current_boot_id()) return "recorded in another boot (" + id.boot_id + ")";
+  if (auto now = identity_of(id.pid)) {
+    if (now->start_time != id.start_time)
+      return "pid " + std::to_string(id.pid) + " now belongs to another process (started at " +
+             std::to_string(now->start_time) + ", the container's at " + std::to_string(id.start_time) + ")";
+    signal_container(id.pid, SIGKILL);
+    return "";
+  }
+  // The leader is gone. Its pid cannot be reused while a session or process group still carries
+  // it, so those members are the container's; the start-time bound rules out the rest.
+  for (const auto& [pid, p] : all_processes())
+    if ((p.session == id.pid || p.pgrp == id.pid) && p.start_time >= id.start_time) ::kill(pid, SIGKILL);
+  return "";
 }
 
 int exit_code_of(int wait_status) {

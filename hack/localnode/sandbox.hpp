@@ -68,6 +68,31 @@ bool container_processes_alive(pid_t leader);
 // exit code. nullopt while it runs. An already reaped/unknown child counts as killed (137).
 std::optional<int> reap_if_exited(pid_t leader);
 
+// The identity of a container's leader process that survives a node restart: its pid, its start
+// time (field 22 of /proc/PID/stat, clock ticks since boot) and the boot id. A pid alone may have
+// been reused by an unrelated process by the time a restarted node looks at it.
+struct ProcessIdentity {
+  pid_t pid = -1;
+  unsigned long long start_time = 0;
+  std::string boot_id;
+};
+
+// "localnode://PID/STARTTIME/BOOTID"; parse gives nullopt for anything else (including the old
+// "localnode://PID", which cannot be verified).
+std::string container_id_of(const ProcessIdentity& id);
+std::optional<ProcessIdentity> parse_container_id(const std::string& container_id);
+
+// The identity of a live process now (nullopt when it does not exist); the current boot id.
+std::optional<ProcessIdentity> identity_of(pid_t pid);
+std::string current_boot_id();
+
+// After a node restart: kills what is left of the container identified by `id`, only when that
+// is provably the container's — same boot, and the leader either still alive with the recorded
+// start time, or gone (its pid then still names the session/process group of the survivors, which
+// must have started no earlier than the leader). Returns why nothing was signalled, or "" when it
+// signalled (or there was nothing left).
+std::string kill_leftovers(const ProcessIdentity& id);
+
 // Exit code as the kubelet reports it: the status, or 128 + the signal.
 int exit_code_of(int wait_status);
 

@@ -2,6 +2,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <iostream>
@@ -327,6 +329,66 @@ TEST_F(LocalNodeTest, ANodeRestartFailsThePodsItWasRunning) {
   EXPECT_EQ(p["status"]["reason"], "NodeRestarted");
   EXPECT_EQ(container_state(p, "main")["terminated"]["exitCode"], 137);
   for (pid_t pid : pids) EXPECT_TRUE(eventually([&] { return !process_alive(pid); }, 10s)) << pid;
+}
+
+// A test-owned `sleep` standing for an unrelated process that got a container's pid after reuse.
+struct UnrelatedProcess {
+  pid_t pid = -1;
+  UnrelatedProcess() {
+    pid = ::fork();
+    if (pid == 0) {
+      ::setsid();
+      ::execlp("sleep", "sleep", "300", static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+  }
+  ~UnrelatedProcess() {
+    if (pid > 0) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+    }
+  }
+};
+
+TEST_F(LocalNodeTest, ARestartedNodeDoesNotKillAReusedPid) {
+  apply(shell_pod("reused", "echo pid=$$$$; sleep 300"));
+  json p = wait_phase("reused", "Running");
+  const std::string id = p["status"]["containerStatuses"][0].value("containerID", "");
+  ASSERT_TRUE(id.starts_with("localnode://")) << id;
+  node->stop(SIGKILL);
+  // The container's pid now names an unrelated process (same boot, other start time).
+  UnrelatedProcess stranger;
+  ASSERT_GT(stranger.pid, 0);
+  ASSERT_TRUE(eventually([&] { return process_alive(stranger.pid); }, 10s));
+  const std::string rest = id.substr(std::string("localnode://").size());
+  const std::string forged = "localnode://" + std::to_string(stranger.pid) + rest.substr(rest.find('/'));
+  json statuses = p["status"]["containerStatuses"];
+  statuses[0]["containerID"] = forged;
+  auto r = server.request("PATCH", "/api/v1/namespaces/default/pods/reused/status",
+                          json{{"status", {{"containerStatuses", statuses}}}}.dump(),
+                          "application/merge-patch+json");
+  ASSERT_LT(r.status, 300) << r.body;
+  start_node();
+  p = wait_phase("reused", "Failed");
+  EXPECT_EQ(p["status"]["reason"], "NodeRestarted");
+  EXPECT_TRUE(process_alive(stranger.pid)) << "a reused pid was killed";
+  EXPECT_TRUE(eventually([&] { return node->stderr_text().find("another process") != std::string::npos; }, 10s))
+      << node->stderr_text();
+}
+
+TEST_F(LocalNodeTest, APodDeletedWhileTheNodeWasDownHasItsLeftoversKilled) {
+  apply(shell_pod("gone", "sleep 300 & echo child=$!; echo pid=$$$$; wait"));
+  std::vector<pid_t> children;
+  ASSERT_TRUE(eventually([&] { return !(children = pids_in(node_log("gone", "main"), "child")).empty(); }, 30s));
+  wait_phase("gone", "Running");
+  node->stop(SIGKILL);  // the leader dies with the node (PDEATHSIG); its child is left behind
+  ASSERT_TRUE(process_alive(children[0]));
+  auto r = kubectl({"delete", "pod", "gone", "--wait=false"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  start_node();
+  json gone = wait_pod("gone", [](const json& p) { return p.is_null(); }, 60s);
+  EXPECT_TRUE(gone.is_null()) << gone.dump();
+  EXPECT_TRUE(eventually([&] { return !process_alive(children[0]); }, 10s)) << children[0];
 }
 
 TEST_F(LocalNodeTest, TenPodsAtOnce) {

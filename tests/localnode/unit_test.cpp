@@ -10,6 +10,7 @@
 #include "hack/localnode/pod_env.hpp"
 #include "hack/localnode/pod_status.hpp"
 #include "hack/localnode/pod_volumes.hpp"
+#include "hack/localnode/sandbox.hpp"
 #include "tests/fixtures/temp_dir.hpp"
 
 namespace redraft::localnode {
@@ -24,6 +25,35 @@ std::string what_of(const std::function<void()>& f) {
     return e.what();
   }
   return "";
+}
+
+TEST(ContainerId, CarriesPidStartTimeAndBootIdAndRejectsWhatCannotBeVerified) {
+  const ProcessIdentity id{4242, 987654, "0b1c2d3e-aaaa-bbbb-cccc-1234567890ab"};
+  EXPECT_EQ(container_id_of(id), "localnode://4242/987654/0b1c2d3e-aaaa-bbbb-cccc-1234567890ab");
+  auto back = parse_container_id(container_id_of(id));
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->pid, 4242);
+  EXPECT_EQ(back->start_time, 987654u);
+  EXPECT_EQ(back->boot_id, id.boot_id);
+  for (const char* bad : {"localnode://4242", "localnode://4242/", "localnode://4242/12", "localnode://4242/12/",
+                          "docker://4242/12/b", "localnode://x/12/b", "localnode://1/12/b", "localnode://0/12/b",
+                          "localnode://-5/12/b", "localnode://4242/1x/b", "localnode://4242/12/b/c", ""})
+    EXPECT_FALSE(parse_container_id(bad).has_value()) << bad;
+}
+
+TEST(ContainerId, ARecordedIdentityMatchesOnlyTheSameProcess) {
+  auto self = identity_of(::getpid());
+  ASSERT_TRUE(self.has_value());
+  EXPECT_EQ(self->boot_id, current_boot_id());
+  EXPECT_FALSE(self->boot_id.empty());
+  EXPECT_GT(self->start_time, 0u);
+  // A different start time (a reused pid) or another boot: nothing is signalled (we survive).
+  ProcessIdentity other = *self;
+  other.start_time += 1;
+  EXPECT_THAT(kill_leftovers(other), ::testing::HasSubstr("another process"));
+  other = *self;
+  other.boot_id = "not-this-boot";
+  EXPECT_THAT(kill_leftovers(other), ::testing::HasSubstr("another boot"));
 }
 
 TEST(Options, ParsesEveryFlag) {
