@@ -356,6 +356,62 @@ TEST_F(WorkloadControllerTest, AFailedCreateIsRetriedWithoutWritingStatusFirst) 
   EXPECT_EQ(workload_metric("controller_runtime_reconcile_errors_total"), 1);
 }
 
+TEST_F(WorkloadControllerTest, ARefusedCreateFailsItsItemOnceAndTheOthersGoOn) {
+  client_->create(resources::kAgents, kNs, agent("coder", "coder"));
+  client_->create(resources::kAgents, kNs, agent("rev-a", "reviewer"));
+  // The API server refuses issue-1's code task for good (422 Invalid); issue-2's is accepted.
+  server_.fail_next(1, 422, "POST", "/agentictasks");
+  json w = workload("wl");
+  w["spec"]["issues"] = {1, 2};
+  client_->create(resources::kWorkloads, kNs, w);
+  start();
+
+  wait_task("wl-issue-2-code");
+  ASSERT_TRUE(eventually([&] {
+    const json items = workload_status("wl").value("items", json::array());
+    return items.size() == 2 && items[0]["phase"] == "Failed" && items[1]["phase"] == "Running";
+  })) << workload_status("wl").dump();
+  force_reconcile("wl");
+  force_reconcile("wl");
+  EXPECT_FALSE(exists("wl-issue-1-code")) << "a refused task is not tried again";
+  EXPECT_EQ(recorder_.count("TaskFailed"), 1);
+  for (const auto& e : recorder_.events()) {
+    if (e.reason != "TaskFailed") continue;
+    EXPECT_EQ(e.type, "Warning");
+    EXPECT_THAT(e.message, ::testing::StartsWith(
+                               "issue-1: the API server rejected task wl-issue-1-code: "));
+  }
+  EXPECT_EQ(recorder_.count("TaskCreated"), 1) << "only issue-2's task was created";
+  EXPECT_EQ(workload_metric("controller_runtime_reconcile_errors_total"), 0)
+      << "a refusal is an outcome, not a reconcile error";
+}
+
+TEST_F(WorkloadControllerTest, FixingAnInvalidAgentResumes) {
+  json coder = agent("coder", "coder");
+  coder["spec"].erase("image");
+  client_->create(resources::kAgents, kNs, coder);
+  client_->create(resources::kAgents, kNs, agent("rev-a", "reviewer"));
+  client_->create(resources::kWorkloads, kNs, workload("wl"));
+  start();
+  ASSERT_TRUE(eventually([&] {
+    for (const auto& c : workload_status("wl").value("conditions", json::array())) {
+      if (c["type"] == "Ready") {
+        return c["reason"] == "InvalidSpec" &&
+               c["message"] == "Agent coder: spec.image: Required value";
+      }
+    }
+    return false;
+  })) << workload_status("wl").dump();
+  force_reconcile("wl");
+  EXPECT_FALSE(exists("wl-issue-1-code"));
+
+  // Setting the image (not the role) is an Agent change the Workload is re-planned on.
+  json a = client_->get(resources::kAgents, kNs, "coder");
+  a["spec"]["image"] = "busybox:1.36";
+  client_->update(resources::kAgents, kNs, a);
+  wait_task("wl-issue-1-code");
+}
+
 TEST_F(WorkloadControllerTest, MissingAgentBlocksWithOneWarningAndItsCreationResumes) {
   client_->create(resources::kAgents, kNs, agent("rev-a", "reviewer"));
   client_->create(resources::kWorkloads, kNs, workload("wl"));

@@ -35,6 +35,7 @@ api::Agent agent(const std::string& name, const char* role) {
   a.metadata.namespace_ = "team";
   a.spec.role = role;
   a.spec.image = "busybox:1.36";
+  a.spec.command = {"agent"};
   return a;
 }
 
@@ -544,6 +545,28 @@ INSTANTIATE_TEST_SUITE_P(
                    {"Normal TaskCreated"}, "Running", "Running"},
                   {{{"wl-issue-1-review-1", failed("PodFailed", "NO-GO")}}, {},
                    {"Warning ReviewIncomplete"}, "Failed", "Failed"}}},
+        // The executor reports Failed + GO when publishing failed after the agent said GO.
+        Scenario{"ReviewerFailedWithGoVerdictIsIncomplete",
+                 [](api::Workload& w) { w.spec.reviewerAgentRefs = {{"rev-a"}}; },
+                 {{{}, {"wl-issue-1-code"}, kCodeCreated, "Running", "Running"},
+                  {{{"wl-issue-1-code", pushed("c1")}}, {"wl-issue-1-review-1"},
+                   {"Normal TaskCreated"}, "Running", "Running"},
+                  {{{"wl-issue-1-review-1", failed("PublishFailed", "GO")}}, {},
+                   {"Warning ReviewIncomplete"}, "Failed", "Failed"}}},
+        Scenario{"OneFailedGoAmongGoesIsIncomplete",
+                 nullptr,
+                 {{{}, {"wl-issue-1-code"}, kCodeCreated, "Running", "Running"},
+                  {{{"wl-issue-1-code", pushed("c1")}},
+                   {"wl-issue-1-review-1", "wl-issue-1-review-2"},
+                   kTwoReviewsCreated,
+                   "Running",
+                   "Running"},
+                  {{{"wl-issue-1-review-1", go()},
+                    {"wl-issue-1-review-2", failed("PublishFailed", "GO")}},
+                   {},
+                   {"Warning ReviewIncomplete"},
+                   "Failed",
+                   "Failed"}}},
         Scenario{"RunningTasksOnlyChangeVerdicts",
                  [](api::Workload& w) { w.spec.reviewerAgentRefs = {{"rev-a"}}; },
                  {{{}, {"wl-issue-1-code"}, kCodeCreated, "Running", "Running"},
@@ -967,6 +990,51 @@ TEST(WorkloadPlanAgents, SemanticSpecErrorsAreInvalidSpecAndCreateNothing) {
   }
 }
 
+TEST(WorkloadPlanAgents, InvalidAgentSpecIsInvalidSpecNamingTheAgentAndField) {
+  struct Case {
+    std::function<void(std::vector<api::Agent>&)> edit;
+    std::string message;
+  };
+  for (const Case& c : std::vector<Case>{
+           {[](std::vector<api::Agent>& a) { a[0].spec.image = ""; },
+            "Agent coder: spec.image: Required value"},
+           {[](std::vector<api::Agent>& a) { a[3].spec.command.clear(); },
+            "Agent rev-b: spec.command: Required value: the agent's command line"},
+           {[](std::vector<api::Agent>& a) { a[1].spec.timeoutSeconds = 0; },
+            "Agent reviser: spec.timeoutSeconds"},
+       }) {
+    std::vector<api::Agent> agents = all_agents();
+    c.edit(agents);
+    Sim sim(workload(), agents);
+    Plan p = sim.step();
+    EXPECT_TRUE(p.create.empty()) << c.message;
+    ASSERT_EQ(p.events.size(), 1u) << c.message;
+    EXPECT_EQ(p.events[0].reason, "InvalidSpec");
+    EXPECT_THAT(p.events[0].message, HasSubstr(c.message));
+    const api::Condition* ready = sim.condition("Ready");
+    ASSERT_NE(ready, nullptr);
+    EXPECT_EQ(ready->status, "False");
+    EXPECT_EQ(ready->reason, "InvalidSpec");
+    EXPECT_THAT(ready->message.str(), HasSubstr(c.message));
+    EXPECT_EQ(sim.item().phase, "Pending");
+
+    // Fixing the Agent resumes.
+    sim.agents() = all_agents();
+    EXPECT_THAT(created_names(sim.step(kT1)), ElementsAre("wl-issue-1-code")) << c.message;
+  }
+}
+
+TEST(WorkloadPlanAgents, AnInvalidAgentReferencedTwiceIsNamedOnce) {
+  api::Workload w = workload();
+  w.spec.reviewerAgentRefs = {{"rev-a"}, {"rev-a"}};
+  std::vector<api::Agent> agents = all_agents();
+  agents[2].spec.image = "";
+  Sim sim(w, agents);
+  Plan p = sim.step();
+  ASSERT_EQ(p.events.size(), 1u);
+  EXPECT_EQ(p.events[0].message, "Agent rev-a: spec.image: Required value");
+}
+
 TEST(WorkloadPlanAgents, AgentMissingMidRunKeepsObservingButCreatesNothing) {
   api::Workload w = workload();
   w.spec.reviewerAgentRefs = {{"rev-a"}};
@@ -1069,6 +1137,240 @@ TEST(WorkloadPlanItems, EditingInputsNeverRewritesExistingTasks) {
   Plan p = sim.step(kT1);
   EXPECT_TRUE(p.create.empty());
   EXPECT_EQ(sim.find("wl-issue-1-code")->spec.intent, "Keep the public API stable.");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Finished items stay finished; refused tasks fail their item
+
+TEST(WorkloadPlanFinished, DeletingATaskOfAFinishedItemRedoesNothing) {
+  struct Case {
+    std::string name;
+    std::function<void(Sim&)> finish;
+    std::vector<std::string> deleted;
+    std::string phase;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"succeeded, code task deleted",
+            [](Sim& sim) {
+              sim.finish("wl-issue-1-code", pushed("c1"));
+              sim.step(kT1);
+              sim.finish("wl-issue-1-review-1", go());
+              sim.finish("wl-issue-1-review-2", go());
+            },
+            {"wl-issue-1-code"},
+            "Succeeded"},
+           {"succeeded, every task deleted",
+            [](Sim& sim) {
+              sim.finish("wl-issue-1-code", pushed("c1"));
+              sim.step(kT1);
+              sim.finish("wl-issue-1-review-1", go());
+              sim.finish("wl-issue-1-review-2", go());
+            },
+            {"wl-issue-1-code", "wl-issue-1-review-1", "wl-issue-1-review-2"},
+            "Succeeded"},
+           {"succeeded, one review deleted",
+            [](Sim& sim) {
+              sim.finish("wl-issue-1-code", pushed("c1"));
+              sim.step(kT1);
+              sim.finish("wl-issue-1-review-1", go());
+              sim.finish("wl-issue-1-review-2", go());
+            },
+            {"wl-issue-1-review-2"},
+            "Succeeded"},
+           {"failed, code task deleted",
+            [](Sim& sim) { sim.finish("wl-issue-1-code", failed("AgentFailed")); },
+            {"wl-issue-1-code"},
+            "Failed"},
+           {"exhausted, revision deleted",
+            [](Sim& sim) {
+              sim.finish("wl-issue-1-code", pushed("c1"));
+              sim.step(kT1);
+              sim.finish("wl-issue-1-review-1", no_go());
+              sim.finish("wl-issue-1-review-2", go());
+              sim.step(kT1);
+              sim.finish("wl-issue-1-code-r1", pushed("c2"));
+              sim.step(kT1);
+              sim.finish("wl-issue-1-r1-review-1", no_go());
+              sim.finish("wl-issue-1-r1-review-2", go());
+            },
+            {"wl-issue-1-code-r1"},
+            "Failed"},
+       }) {
+    SCOPED_TRACE(c.name);
+    Sim sim;
+    sim.step(kT0);
+    c.finish(sim);
+    sim.step(kT1);
+    ASSERT_EQ(sim.item().phase, c.phase);
+    const api::WorkloadStatus before = sim.wl().status;
+
+    auto& tasks = sim.tasks();
+    for (const auto& name : c.deleted) {
+      tasks.erase(std::remove_if(tasks.begin(), tasks.end(),
+                                 [&](const auto& t) { return t.metadata.name == name; }),
+                  tasks.end());
+    }
+    Plan p = sim.step(kT2);
+    EXPECT_THAT(created_names(p), ::testing::IsEmpty());
+    EXPECT_TRUE(p.events.empty());
+    EXPECT_TRUE(p.finished.empty());
+    EXPECT_EQ(sim.item(), before.items[0]) << "the finished item is kept as it was";
+    EXPECT_EQ(sim.wl().status.phase, c.phase);
+  }
+}
+
+TEST(WorkloadPlanFinished, AFinishedItemKeptWithoutItsTasksDoesNotHoldASlot) {
+  api::Workload w = workload();
+  w.spec.issues = {1, 2};
+  w.spec.parallelism = 1;
+  w.spec.maxReviewIterations = 0;
+  Sim sim(w);
+  sim.step(kT0);
+  sim.finish("wl-issue-1-code", failed("AgentFailed"));
+  Plan p = sim.step(kT1);
+  EXPECT_THAT(created_names(p), ElementsAre("wl-issue-2-code"));
+  sim.tasks().erase(sim.tasks().begin());  // wl-issue-1-code
+  sim.finish("wl-issue-2-code", pushed("c2"));
+  p = sim.step(kT2);
+  EXPECT_TRUE(p.create.empty());
+  EXPECT_EQ(sim.item(0).phase, "Failed");
+  EXPECT_EQ(sim.wl().status.phase, "Failed");
+  const api::Condition* failed_condition = sim.condition("Failed");
+  ASSERT_NE(failed_condition, nullptr);
+  EXPECT_EQ(failed_condition->status, "True");
+  EXPECT_EQ(failed_condition->reason, "ItemsFailed");
+  EXPECT_EQ(failed_condition->message,
+            "issue-1: failed earlier; task wl-issue-1-code no longer exists (deleted, or never "
+            "admitted by the API server); the item is not re-run");
+}
+
+TEST(WorkloadPlanFinished, ARejectedTaskFailsItsItemOnceAndIsNotPlannedAgain) {
+  api::Workload w = workload();
+  w.spec.issues = {1, 2};
+  Sim sim(w);
+  Plan first = plan(sim.wl(), sim.agents(), sim.tasks(), kT0);
+  ASSERT_THAT(created_names(first), ElementsAre("wl-issue-1-code", "wl-issue-2-code"));
+
+  // The controller created issue-2's task; issue-1's was refused. Planned again with the
+  // refusal (the cache does not show issue-2's task yet).
+  Plan p = plan(sim.wl(), sim.agents(), sim.tasks(), kT0,
+                {{"wl-issue-1-code", "AgenticTask.redraft.dev \"wl-issue-1-code\" is invalid"}});
+  EXPECT_THAT(created_names(p), ElementsAre("wl-issue-2-code"));
+  ASSERT_EQ(p.events.size(), 1u);
+  EXPECT_EQ(p.events[0],
+            (PlannedEvent{"Warning", "TaskFailed",
+                          "issue-1: the API server rejected task wl-issue-1-code: "
+                          "AgenticTask.redraft.dev \"wl-issue-1-code\" is invalid"}));
+  EXPECT_THAT(p.finished, ElementsAre(FinishedItem{"issue-1", "Failed", 0}));
+  ASSERT_EQ(p.status.items.size(), 2u);
+  EXPECT_EQ(p.status.items[0].phase, "Failed");
+  EXPECT_EQ(p.status.items[1].phase, "Running");
+
+  // Written; issue-2's task reaches the cache: nothing is created for issue-1 again.
+  sim.wl().status = p.status;
+  sim.tasks().push_back(p.create[0].task);
+  Plan next = sim.step(kT1);
+  EXPECT_TRUE(next.create.empty());
+  EXPECT_TRUE(next.events.empty());
+  EXPECT_EQ(sim.item(0).phase, "Failed");
+}
+
+TEST(WorkloadPlanFinished, ARejectedReviewFailsItsItem) {
+  Sim sim;
+  sim.step(kT0);
+  sim.finish("wl-issue-1-code", pushed("c1"));
+  Plan p = plan(sim.wl(), sim.agents(), sim.tasks(), kT1,
+                {{"wl-issue-1-review-2", "request entity too large"}});
+  EXPECT_TRUE(p.create.empty());
+  EXPECT_EQ(p.status.items.at(0).phase, "Failed");
+  EXPECT_EQ(p.status.phase, "Failed");
+  ASSERT_EQ(p.events.size(), 1u);
+  EXPECT_EQ(p.events[0].message,
+            "issue-1: the API server rejected task wl-issue-1-review-2: request entity too "
+            "large");
+  sim.wl().status = p.status;
+  Plan next = sim.step(kT2);
+  EXPECT_TRUE(next.create.empty()) << "the item stays Failed: no review is created";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Condition messages stay under the CRD's limit
+
+TEST(WorkloadPlanMessages, BoundedMessageCutsOnACharacterBoundary) {
+  struct Case {
+    std::string text;
+    std::size_t max;
+    std::string want;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"short", 10, "short"},
+           {"exactly10!", 10, "exactly10!"},
+           {"abcdefghijk", 10, "abcdefg..."},
+           // "é" is two bytes (C3 A9): a cut inside it drops the whole character.
+           {"abcdef\xC3\xA9xyz", 10, "abcdef..."},
+           {"abcde\xC3\xA9xyzw", 10, "abcde\xC3\xA9..."},
+           // A four-byte character (U+1F600) straddling the cut.
+           {"ab\xF0\x9F\x98\x80" "cdefgh", 7, "ab..."},
+       }) {
+    EXPECT_EQ(bounded_message(c.text, c.max), c.want) << c.text;
+    EXPECT_LE(bounded_message(c.text, c.max).size(), c.max);
+  }
+}
+
+bool valid_utf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const std::size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    for (std::size_t k = 1; k < n; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+    }
+    i += n;
+  }
+  return true;
+}
+
+TEST(WorkloadPlanMessages, FailedConditionOfManyFailedItemsStaysBounded) {
+  api::Workload w = workload();
+  w.spec.issues.clear();
+  for (int i = 1; i <= 500; ++i) w.spec.issues.push_back(i);
+  w.spec.maxReviewIterations = 0;
+  Sim sim(w);
+  sim.step(kT0);
+  ASSERT_EQ(sim.tasks().size(), 500u);
+  // Long multi-byte executor messages: all of them joined would be ~500 KiB.
+  std::string long_message;
+  for (int i = 0; i < 300; ++i) long_message += "\xC3\xA9\xE2\x82\xAC";  // "é€"
+  Result r = failed("AgentFailed");
+  r.message = long_message;
+  for (const auto& t : std::vector<api::AgenticTask>(sim.tasks())) sim.finish(t.metadata.name, r);
+  sim.step(kT1);
+  ASSERT_EQ(sim.wl().status.phase, "Failed");
+  const api::Condition* c = sim.condition("Failed");
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->status, "True");
+  EXPECT_EQ(c->reason, "TaskFailed");
+  const std::string message = c->message.str();
+  EXPECT_LE(message.size(), kMaxConditionMessageBytes);
+  EXPECT_LE(message.size(), 32768u) << "the CRD's maxLength";
+  EXPECT_TRUE(valid_utf8(message));
+  EXPECT_THAT(message, ::testing::StartsWith("issue-1: task wl-issue-1-code failed: AgentFailed: "));
+  for (const auto& cond : sim.wl().status.conditions) {
+    EXPECT_LE(cond.message.size(), kMaxConditionMessageBytes) << cond.type.str();
+  }
+
+  // Short messages: the first ten are listed and the rest counted.
+  Sim short_sim(w);
+  short_sim.step(kT0);
+  for (const auto& t : std::vector<api::AgenticTask>(short_sim.tasks())) {
+    short_sim.finish(t.metadata.name, failed("AgentFailed"));
+  }
+  short_sim.step(kT1);
+  const std::string listed = short_sim.condition("Failed")->message.str();
+  EXPECT_THAT(listed, HasSubstr("issue-10: task wl-issue-10-code failed"));
+  EXPECT_THAT(listed, ::testing::Not(HasSubstr("issue-11:")));
+  EXPECT_THAT(listed, ::testing::EndsWith("; and 490 more failed item(s)"));
 }
 
 TEST(WorkloadPlanItems, EventsOfATransitionAreNotRepeatedWhenThePreviousStatusHasIt) {

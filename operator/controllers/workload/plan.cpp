@@ -208,7 +208,9 @@ class ItemPlanner {
       std::vector<const api::AgenticTask*> no_go;
       for (const auto* review : reviews) {
         const auto& rs = review->status;
-        if (rs.verdict == api::verdict::kGo) continue;
+        // Approval needs the verdict and a task that finished: the executor reports Failed + GO
+        // when publishing failed after the agent said GO, and that is not an approval.
+        if (rs.phase == api::phase::kSucceeded && rs.verdict == api::verdict::kGo) continue;
         if (rs.phase == api::phase::kSucceeded && rs.verdict == api::verdict::kNoGo) {
           no_go.push_back(review);
           continue;
@@ -383,6 +385,52 @@ class ItemPlanner {
   ItemOutcome out_;
 };
 
+// One item's plan, with two guards around the rules: an item that finished before stays
+// finished (a deleted task is not a reason to redo the work), and a task the API server refused
+// for good fails its item instead of being planned again.
+ItemOutcome plan_item(const Context& ctx, const Item& item, bool can_create,
+                      const std::vector<RejectedTask>& rejected) {
+  auto prev = ctx.previous.find(item.key);
+  const bool finished_before =
+      prev != ctx.previous.end() && is_terminal_phase(prev->second->phase);
+  ItemOutcome out = ItemPlanner(ctx, item, can_create && !finished_before).run();
+  if (finished_before && !is_terminal_phase(out.status.phase)) {
+    // Derived from fewer tasks than before: keep what was observed.
+    ItemOutcome kept;
+    kept.status = *prev->second;
+    std::string gone;
+    for (const auto& name : kept.status.tasks) {
+      if (ctx.task(name) == nullptr) {
+        gone = name;
+        break;
+      }
+    }
+    if (kept.status.phase == api::phase::kFailed) {
+      kept.failure_message = safe_text(
+          item.key + ": failed earlier" +
+          (gone.empty() ? std::string() : "; task " + gone + " no longer exists") +
+          " (deleted, or never admitted by the API server); the item is not re-run");
+    } else {
+      kept.success_message = item.key + ": succeeded earlier";
+    }
+    return kept;
+  }
+  for (const auto& r : rejected) {
+    const bool planned = std::any_of(out.create.begin(), out.create.end(), [&](const auto& c) {
+      return c.task.metadata.name == r.name;
+    });
+    if (!planned) continue;
+    out.create.clear();
+    out.status.phase = api::phase::kFailed;
+    out.failure_reason = event_reason::kTaskFailed;
+    out.failure_message = bounded_message(
+        safe_text(item.key + ": the API server rejected task " + r.name + ": " + r.message), 1024);
+    out.failure_events.clear();
+    break;
+  }
+  return out;
+}
+
 struct Resolution {
   bool ready = true;
   bool spec_invalid = false;  // the Workload itself is invalid: items cannot be derived
@@ -395,6 +443,15 @@ std::vector<Item> items_of(const api::WorkloadSpec& spec) {
   for (auto number : spec.issues) items.push_back({issue_item_key(number), number, {}});
   for (const auto& task : spec.tasks) items.push_back({task.name, std::nullopt, task.prompt});
   return items;
+}
+
+// What makes an Agent unusable for a task: its validation errors, and no image (the CRD leaves
+// spec.image optional, but the agent container cannot run without one).
+std::vector<api::FieldError> agent_problems(const api::Agent& agent) {
+  std::vector<api::FieldError> errors;
+  if (agent.spec.image.empty()) errors.push_back({"spec.image", "Required value"});
+  for (auto& e : api::validate(agent)) errors.push_back(std::move(e));
+  return errors;
 }
 
 Resolution resolve(const api::Workload& workload, const std::vector<api::Agent>& agents) {
@@ -450,6 +507,12 @@ Resolution resolve(const api::Workload& workload, const std::vector<api::Agent>&
     } else if (found->spec.role != ref.role) {
       wrong_role.push_back(ref.field + ": Agent " + quote(ref.name) + " has role " +
                            quote(found->spec.role) + ", want " + quote(ref.role));
+    } else if (const auto agent_errors = agent_problems(*found); !agent_errors.empty()) {
+      // Tasks under an invalid Agent could only fail (or never be admitted): create none.
+      const std::string text = "Agent " + ref.name + ": " + api::join_errors(agent_errors);
+      if (std::find(wrong_role.begin(), wrong_role.end(), text) == wrong_role.end()) {
+        wrong_role.push_back(text);  // one Agent may be referenced twice
+      }
     }
   }
   auto join = [](const std::vector<std::string>& parts) {
@@ -464,7 +527,7 @@ Resolution resolve(const api::Workload& workload, const std::vector<api::Agent>&
   } else if (!wrong_role.empty()) {
     out.ready = false;
     out.reason = event_reason::kInvalidSpec;
-    out.message = join(wrong_role);
+    out.message = safe_text(join(wrong_role));
   }
   return out;
 }
@@ -484,7 +547,7 @@ api::Condition make_condition(const api::WorkloadStatus& previous, const char* t
   c.status = status ? "True" : "False";
   c.observedGeneration = generation;
   c.reason = reason;
-  c.message = message;
+  c.message = bounded_message(std::move(message));
   const api::Condition* old = find_condition(previous, type);
   // metav1.Condition: lastTransitionTime moves only when the status does.
   c.lastTransitionTime =
@@ -495,6 +558,17 @@ api::Condition make_condition(const api::WorkloadStatus& previous, const char* t
 }
 
 }  // namespace
+
+std::string bounded_message(std::string text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  constexpr std::string_view kEllipsis = "...";
+  std::size_t cut = max_bytes > kEllipsis.size() ? max_bytes - kEllipsis.size() : 0;
+  // Step back over UTF-8 continuation bytes (10xxxxxx) so no character is split.
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  text.resize(cut);
+  if (max_bytes >= kEllipsis.size()) text += kEllipsis;
+  return text;
+}
 
 std::string issue_item_key(std::int64_t number) { return "issue-" + std::to_string(number); }
 
@@ -525,7 +599,8 @@ std::string review_task_name(std::string_view workload, std::string_view key,
 }
 
 Plan plan(const api::Workload& original, const std::vector<api::Agent>& agents,
-          const std::vector<api::AgenticTask>& tasks, std::string_view now) {
+          const std::vector<api::AgenticTask>& tasks, std::string_view now,
+          const std::vector<RejectedTask>& rejected) {
   Plan out;
   const api::WorkloadStatus& previous = original.status;
   out.status = previous;
@@ -561,13 +636,13 @@ Plan plan(const api::Workload& original, const std::vector<api::Agent>& agents,
     for (std::size_t i = 0; i < items.size(); ++i) {
       started[i] = ctx.task(code_task_name(ctx.name, items[i].key, 0)) != nullptr;
       if (!started[i]) continue;
-      outcomes[i] = ItemPlanner(ctx, items[i], resolution.ready).run();
+      outcomes[i] = plan_item(ctx, items[i], resolution.ready, rejected);
       if (!is_terminal_phase(outcomes[i].status.phase)) ++in_flight;
     }
     for (std::size_t i = 0; i < items.size(); ++i) {
       if (started[i]) continue;
       const bool slot = in_flight < parallelism;
-      outcomes[i] = ItemPlanner(ctx, items[i], resolution.ready && slot).run();
+      outcomes[i] = plan_item(ctx, items[i], resolution.ready && slot, rejected);
       if (!outcomes[i].create.empty()) ++in_flight;
     }
     for (auto& outcome : outcomes) {
@@ -628,14 +703,27 @@ Plan plan(const api::Workload& original, const std::vector<api::Agent>& agents,
   if (status.phase == api::phase::kFailed) {
     std::string reason;
     std::string message;
+    std::size_t failed = 0;
+    const api::Condition* old_failed = find_condition(previous, condition_type::kFailed);
     for (const auto& outcome : outcomes) {
       if (outcome.status.phase != api::phase::kFailed) continue;
       if (reason.empty()) reason = outcome.failure_reason;
-      message += (message.empty() ? "" : "; ") + outcome.failure_message;
+      // Each failure message quotes its task's message: list a few, count the rest.
+      if (++failed <= kMaxListedFailedItems) {
+        message += (message.empty() ? "" : "; ") + outcome.failure_message;
+      }
     }
-    if (reason.empty()) {  // items kept from a previous status (spec now invalid)
+    if (failed > kMaxListedFailedItems) {
+      message += "; and " + std::to_string(failed - kMaxListedFailedItems) +
+                 " more failed item(s)";
+    }
+    if (outcomes.empty()) {  // items kept from a previous status (spec now invalid)
       reason = condition_reason::kItemsFailed;
       message = progress;
+    } else if (reason.empty()) {  // every failed item was kept from the previous status
+      reason = old_failed != nullptr && old_failed->status == "True" && !old_failed->reason.empty()
+                   ? old_failed->reason.str()
+                   : std::string(condition_reason::kItemsFailed);
     }
     status.conditions.push_back(make_condition(previous, condition_type::kFailed, true, reason,
                                                message, generation, now));

@@ -20,20 +20,25 @@
 //     some NO-GO and k < maxReviewIterations ⇒ create `<wl>-<key>-code-r<k+1>` (revision)
 //     some NO-GO, k == maxReviewIterations  ⇒ item Failed (IterationsExhausted)
 //
-// A review is GO iff verdict == GO; a model-decided NO-GO iff phase == Succeeded && verdict ==
-// NO-GO; anything else terminal (Failed, INCOMPLETE, no verdict) is incomplete. maxReviewIterations
+// A review is GO iff phase == Succeeded && verdict == GO (Failed + GO: publishing failed after
+// the agent said GO); a model-decided NO-GO iff phase == Succeeded && verdict == NO-GO; anything
+// else terminal (Failed, INCOMPLETE, no verdict) is incomplete. maxReviewIterations
 // unset ⇒ 1 (so: code, review, one revision, its review); 0 ⇒ no reviews; no reviewers ⇒ no
 // reviews either (the item succeeds once its code task pushed).
 //
 // Before anything is created, the Workload is validated (api::validate plus "an item key used
 // twice") and every referenced Agent resolved in the Workload's namespace: a missing one ⇒
 // Ready=False/AgentNotFound, a wrong role or a spec error ⇒ Ready=False/InvalidSpec, the message
-// naming the field ("spec.reviewerAgentRefs[1]: ..."); one Warning with the same reason when
+// naming the field ("spec.reviewerAgentRefs[1]: ...", or for an Agent whose own spec is invalid —
+// api::validate, or no spec.image — "Agent coder: spec.image: Required value"); one Warning with the same reason when
 // Ready becomes False (not again while it stays False for that reason); nothing created. With an
 // Agent problem the items are still derived from the existing tasks (status stays truthful);
 // with an invalid spec the previous items are kept as they are.
 //
 // Items and status:
+//   - an item that was Succeeded or Failed in the previous status stays finished: if tasks it
+//     was derived from are gone (deleted, or never admitted by the API server) it is kept as it
+//     was and nothing is created for it (deleting a task never re-runs finished work).
 //   - parallelism bounds the items in flight: items whose first code task exists keep going;
 //     items not started yet start in spec order while fewer than `parallelism` are unfinished.
 //   - an item added to the spec is planned; an item removed from the spec is no longer planned
@@ -51,8 +56,11 @@
 //     status does not change): Ready (True/AgentsResolved, or False as above); Complete
 //     (True/AllItemsSucceeded, else False/ItemsFailed or False/InProgress); Failed (True only when
 //     phase is Failed, reason = the first failed item's reason — TaskFailed, LeaseRejected,
-//     NoProgress, IterationsExhausted or ReviewIncomplete — message = every failed item's
-//     reason text; else False/InProgress or False/AllItemsSucceeded).
+//     NoProgress, IterationsExhausted or ReviewIncomplete — message = the first
+//     kMaxListedFailedItems failed items' reason texts and a count of the rest, cut to
+//     kMaxConditionMessageBytes; else False/InProgress or False/AllItemsSucceeded).
+//   - a task the API server refused for good (`rejected`, from the controller) ⇒ its item Failed
+//     (TaskFailed, the message quoting the server); kept Failed afterwards (see above).
 //
 // Events. Two kinds, so that reconciling twice never repeats one:
 //   - creation events travel with the task they describe (TaskToCreate::events); the controller
@@ -99,6 +107,18 @@ std::string review_task_name(std::string_view workload, std::string_view key,
 // Names up to kMaxTaskNameLength unchanged; longer ones become
 // "<first 229 characters, trailing '-'/'.' dropped>-<10 hex digits of FNV-1a(name)>".
 std::string bounded_task_name(std::string name);
+
+// ---- condition messages ----
+
+// The CRD caps a condition message at 32768 bytes and a status write carrying a longer one is
+// rejected (422) on every reconcile. Messages are kept far below: the Failed condition names the
+// first kMaxListedFailedItems failed items ("...; and <M> more failed item(s)") and every
+// condition message is cut to kMaxConditionMessageBytes.
+inline constexpr std::size_t kMaxConditionMessageBytes = 4096;
+inline constexpr std::size_t kMaxListedFailedItems = 10;
+// `text` if it fits in `max_bytes`; else its longest prefix that ends on a UTF-8 character
+// boundary and leaves room for a trailing "...", plus "...".
+std::string bounded_message(std::string text, std::size_t max_bytes = kMaxConditionMessageBytes);
 
 // ---- API strings ----
 
@@ -166,10 +186,21 @@ struct Plan {
   std::vector<FinishedItem> finished; // transitions too
 };
 
+// A planned task the API server refused for good (400, 413, 422): creating it again would be
+// refused again. Its item becomes Failed (TaskFailed) and the message quotes the server.
+struct RejectedTask {
+  std::string name;
+  std::string message;  // the server's message
+  bool operator==(const RejectedTask&) const = default;
+};
+
 // `agents`: the Agents of the Workload's namespace (at least those it references; others are
 // ignored). `tasks`: the AgenticTasks the Workload owns (others may be passed; only names
 // matter). `now`: RFC 3339, used only for lastTransitionTime of changed conditions.
+// `rejected`: tasks of this plan that the controller's create calls got a permanent error for;
+// the controller plans again with them to get the status (and transition events) to write.
 Plan plan(const api::Workload& workload, const std::vector<api::Agent>& agents,
-          const std::vector<api::AgenticTask>& tasks, std::string_view now);
+          const std::vector<api::AgenticTask>& tasks, std::string_view now,
+          const std::vector<RejectedTask>& rejected = {});
 
 }  // namespace redraft::controllers::workload

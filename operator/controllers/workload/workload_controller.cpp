@@ -45,6 +45,14 @@ std::vector<std::string> referenced_agents(const api::Workload& w) {
   return {names.begin(), names.end()};
 }
 
+// The API server will never accept this object as it is (invalid field, too large, malformed).
+bool is_permanent(const std::exception& e) {
+  const auto* api_error = dynamic_cast<const runtime::ApiError*>(&e);
+  return runtime::is_invalid(e) ||
+         (api_error != nullptr && (api_error->code() == 400 || api_error->code() == 413 ||
+                                   api_error->code() == 422));
+}
+
 }  // namespace
 
 // What the informer handlers share with the controller. Handlers cannot be removed from an
@@ -158,7 +166,7 @@ void WorkloadController::Impl::wire() {
   runtime::cache::EventHandlers<api::Agent> ag;
   ag.on_add = [agent_changed](const auto& a) { agent_changed(*a, "referenced Agent added"); };
   ag.on_update = [agent_changed](const auto& old_a, const auto& new_a) {
-    if (old_a->spec.role == new_a->spec.role) return;  // only existence and role are planned on
+    if (old_a->spec == new_a->spec) return;  // existence, role and a valid spec are planned on
     agent_changed(*new_a, "referenced Agent changed");
   };
   ag.on_delete = [agent_changed](const auto& a) { agent_changed(*a, "referenced Agent deleted"); };
@@ -193,22 +201,32 @@ runtime::controller::Result WorkloadController::Impl::reconcile(const std::strin
   Plan p = plan(*workload, found_agents, owned, now);
   const runtime::events::ObjectReference regarding = runtime::events::reference_to(*workload);
 
+  std::vector<RejectedTask> rejected;
   for (const auto& create : p.create) {
     try {
       client.create(runtime::resources::kAgenticTasks, ns, nlohmann::json(create.task));
     } catch (const std::exception& e) {
       // AlreadyExists: created by an earlier reconcile the cache has not caught up with (its
-      // events were recorded then). Anything else: no status write, retry with backoff.
+      // events were recorded then).
       if (runtime::is_already_exists(e)) continue;
       spdlog::warn("workload {}: creating task {} failed: {}", key,
                    create.task.metadata.name.str(), e.what());
-      throw;
+      // Refused for good (the task would be refused on every retry): its item fails, the other
+      // creates go on. Anything else: no status write, retry with backoff.
+      if (!is_permanent(e)) throw;
+      const auto* api_error = dynamic_cast<const runtime::ApiError*>(&e);
+      rejected.push_back({create.task.metadata.name.str(),
+                          api_error != nullptr ? api_error->message() : std::string(e.what())});
+      continue;
     }
     spdlog::info("workload {}: created task {}", key, create.task.metadata.name.str());
     for (const auto& event : create.events) {
       recorder.record(regarding, event.type, event.reason, event.message);
     }
   }
+  // The same inputs with the refusals: the status marks those items Failed and the transition
+  // events carry the server's message (recorded after the status write, once).
+  if (!rejected.empty()) p = plan(*workload, found_agents, owned, now, rejected);
 
   if (p.status_changed) {
     api::Workload updated = *workload;

@@ -1,10 +1,12 @@
 // The Workload controller shell: reads the caches, calls the pure planner (plan.hpp), creates
-// the planned AgenticTasks (AlreadyExists is success), records the planned events and writes the
-// Workload status only when it changed.
+// the planned AgenticTasks (AlreadyExists is success; a permanent refusal — 400, 413, 422 — fails
+// that task's item via a second plan, the other creates go on), records the planned events and
+// writes the Workload status only when it changed.
 //
 // Wiring (done in the constructor): Workload changes enqueue the Workload; AgenticTask changes
-// enqueue their controlling Workload (owner reference); Agent changes enqueue every Workload in
-// the Agent's namespace that references it (so creating a missing Agent resumes planning).
+// enqueue their controlling Workload (owner reference); Agent changes (existence, spec) enqueue
+// every Workload in the Agent's namespace that references it (so creating a missing Agent or
+// fixing an invalid one resumes planning).
 #pragma once
 
 #include <memory>
