@@ -132,7 +132,7 @@ ListOptions list_options(const HttpRequest& r) {
 }  // namespace
 
 ApiServer::ApiServer(ApiServerOptions options)
-    : options_(std::move(options)), store_(options_.history_size) {}
+    : options_(std::move(options)), store_(options_.history_size, options_.gc_delay) {}
 
 ApiServer::~ApiServer() { shutdown(); }
 

@@ -17,6 +17,7 @@ namespace redraft::devserver {
 
 struct ApiServerOptions {
   std::size_t history_size = 10000;                      // watch events kept for replay
+  std::chrono::milliseconds gc_delay{100};               // orphan collection; negative: off
   std::chrono::milliseconds bookmark_interval{5000};     // BOOKMARK cadence on idle watches
   std::chrono::seconds default_watch_timeout{1800};      // when timeoutSeconds is not given
   std::string token;                                     // non-empty: require Bearer <token>

@@ -35,6 +35,8 @@ An in-memory Kubernetes-API-compatible server on 127.0.0.1 for local runs and te
   --write-kubeconfig PATH         write a kubeconfig for this server (mode 0600)
   --history-size N                watch events kept for replay (default 10000); older => 410
   --bookmark-interval-ms N        BOOKMARK cadence for allowWatchBookmarks (default 5000)
+  --gc-delay-ms N                 delete a dependent whose owners are all gone N ms after the
+                                  write that left it so (default 100; -1 disables)
   --fault-close-watches-after S   end every watch stream after S seconds
   --fault-latency-ms MS           delay every API request by MS
   -v, --verbose                   log every request (method, path, status)
@@ -65,6 +67,7 @@ CliOptions parse_cli(const std::vector<std::string>& args) {
     else if (flag == "--write-kubeconfig") o.kubeconfig_path = value();
     else if (flag == "--history-size") o.history_size = static_cast<std::size_t>(number(flag, value(), 1, 10000000));
     else if (flag == "--bookmark-interval-ms") o.bookmark_interval_ms = static_cast<int>(number(flag, value(), 10, 3600000));
+    else if (flag == "--gc-delay-ms") o.gc_delay_ms = static_cast<int>(number(flag, value(), -1, 3600000));
     else if (flag == "--fault-close-watches-after") o.fault_close_watches_after_seconds = static_cast<int>(number(flag, value(), 0, 86400));
     else if (flag == "--fault-latency-ms") o.fault_latency_ms = static_cast<int>(number(flag, value(), 0, 60000));
     else if (flag == "-v" || flag == "--verbose") o.verbose = true;

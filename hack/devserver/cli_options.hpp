@@ -17,6 +17,7 @@ struct CliOptions {
   std::string kubeconfig_path;
   std::size_t history_size = 10000;
   int bookmark_interval_ms = 5000;
+  int gc_delay_ms = 100;  // -1: no collector for dependents whose owners are all gone
   int fault_close_watches_after_seconds = 0;
   int fault_latency_ms = 0;
   bool verbose = false;

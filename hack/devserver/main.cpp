@@ -97,6 +97,7 @@ int main(int argc, char** argv) {
     }
     ApiServerOptions opts;
     opts.history_size = cli.history_size;
+    opts.gc_delay = std::chrono::milliseconds(cli.gc_delay_ms);
     opts.bookmark_interval = std::chrono::milliseconds(cli.bookmark_interval_ms);
     opts.token = cli.token;
     opts.client_certificate_auth = cli.client_cert_auth;

@@ -75,7 +75,7 @@ void ObjectStore::index(const std::string& gr, const json& obj, bool add) {
   const std::string uid = md.value("uid", "");
   const Ref self{gr, md.value("namespace", ""), md.value("name", "")};
   if (!uid.empty()) {
-    if (add) uids_.insert(uid);
+    if (add) uids_[uid] = self;
     else uids_.erase(uid);
   }
   auto refs = md.find("ownerReferences");

@@ -66,6 +66,12 @@ class ObjectStore {
   // Every object whose metadata.ownerReferences names `uid` (for cascading deletion).
   std::vector<std::pair<std::string, const nlohmann::json*>> owned_by(const std::string& uid) const;
   bool has_uid(const std::string& uid) const { return uids_.count(uid) > 0; }
+  // Where the object with `uid` lives: {namespace ("" when cluster-scoped), name}.
+  std::optional<std::pair<std::string, std::string>> locate_uid(const std::string& uid) const {
+    auto it = uids_.find(uid);
+    if (it == uids_.end()) return std::nullopt;
+    return std::pair{it->second.ns, it->second.name};
+  }
   std::vector<std::string> group_resources() const;
 
   // Writes stamp metadata.resourceVersion with the next global value and record an event.
@@ -99,7 +105,7 @@ class ObjectStore {
     auto operator<=>(const Ref&) const = default;
   };
   std::map<std::string, std::set<Ref>> dependents_;  // owner uid -> objects referencing it
-  std::set<std::string> uids_;
+  std::map<std::string, Ref> uids_;  // uid -> the object carrying it
 };
 
 }  // namespace redraft::devserver

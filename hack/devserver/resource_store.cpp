@@ -131,7 +131,8 @@ bool spec_changed(const json& before, const json& after) {
   return a != b;
 }
 
-ResourceStore::ResourceStore(std::size_t history_size) : store_(history_size) {
+ResourceStore::ResourceStore(std::size_t history_size, std::chrono::milliseconds gc_delay)
+    : store_(history_size), gc_delay_(gc_delay) {
   for (const char* ns : {"default", "kube-system", "kube-public", "kube-node-lease"}) {
     json obj = {{"apiVersion", "v1"},
                 {"kind", "Namespace"},
@@ -141,6 +142,16 @@ ResourceStore::ResourceStore(std::size_t history_size) : store_(history_size) {
                 {"status", {{"phase", "Active"}}}};
     store_.create(kNamespaceResource, "", obj);
   }
+  if (gc_delay_.count() >= 0) gc_thread_ = std::thread([this] { collect_orphans(); });
+}
+
+ResourceStore::~ResourceStore() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  gc_cv_.notify_all();
+  if (gc_thread_.joinable()) gc_thread_.join();
 }
 
 std::optional<ResourceInfo> ResourceStore::resolve(const std::string& group,
@@ -280,7 +291,9 @@ json ResourceStore::create(const ResourceInfo& info, const std::string& ns, json
   }
   if (opts.dry_run) return body;
   if (info.group_resource() == kCrdResource) registry_.apply_crd(body);
-  return store_.create(info.group_resource(), info.namespaced ? ns : "", std::move(body));
+  json stored = store_.create(info.group_resource(), info.namespaced ? ns : "", std::move(body));
+  schedule_gc_check(info.group_resource(), stored);
+  return stored;
 }
 
 json ResourceStore::update(const ResourceInfo& info, const std::string& ns, const std::string& name,
@@ -343,6 +356,8 @@ json ResourceStore::update_locked(const ResourceInfo& info, const std::string& n
   if (opts.dry_run) return next;
   if (gr == kCrdResource) registry_.apply_crd(next);
   json stored = store_.update(gr, ns, next);
+  if (meta(stored).value("ownerReferences", json()) != meta(cur).value("ownerReferences", json()))
+    schedule_gc_check(gr, stored);
   if (stored["metadata"].contains("deletionTimestamp") && !has_finalizers(stored) && grace_over(stored)) {
     remove_now(gr, ns, name, "Background");
   }
@@ -501,7 +516,7 @@ void ResourceStore::cascade(const std::string& owner_uid, const std::string& pro
     for (const auto& ref : dep["metadata"]["ownerReferences"]) {
       if (ref.value("uid", "") == owner_uid) continue;
       kept.push_back(ref);
-      other_owner_alive = other_owner_alive || store_.has_uid(ref.value("uid", ""));
+      other_owner_alive = other_owner_alive || owner_alive(ref, dns);
     }
     if (propagation == "Orphan" || other_owner_alive) {
       // The garbage collector only drops the dangling reference.
@@ -514,6 +529,70 @@ void ResourceStore::cascade(const std::string& owner_uid, const std::string& pro
       delete_locked(gr, dns, dname, dep_opts);
     }
   }
+}
+
+bool ResourceStore::owner_alive(const json& ref, const std::string& dependent_ns) const {
+  if (!ref.is_object()) return false;
+  auto uid = ref.find("uid");
+  if (uid == ref.end() || !uid->is_string()) return false;
+  auto where = store_.locate_uid(uid->get<std::string>());
+  if (!where) return false;
+  // An ownerReference carries no namespace: the owner is in the dependent's namespace or is
+  // cluster-scoped. A namespaced dependent elsewhere, or another name, is not this owner.
+  const auto& [owner_ns, owner_name] = *where;
+  if (ref.value("name", "") != owner_name) return false;
+  return owner_ns.empty() || owner_ns == dependent_ns;
+}
+
+void ResourceStore::schedule_gc_check(const std::string& gr, const json& obj) {
+  if (!gc_thread_.joinable()) return;
+  const json& md = meta(obj);
+  auto refs = md.find("ownerReferences");
+  if (refs == md.end() || !refs->is_array() || refs->empty()) return;
+  const std::string ns = meta_str(obj, "namespace");
+  for (const auto& ref : *refs)
+    if (owner_alive(ref, ns)) return;
+  gc_queue_.push_back({gr, ns, meta_str(obj, "name"), meta_str(obj, "uid"),
+                       std::chrono::steady_clock::now() + gc_delay_});
+  gc_cv_.notify_all();
+}
+
+// What the real garbage collector does for a dependent it finds with owners that are all gone
+// (say, created by a controller acting on a stale cache after the owner was deleted): delete it
+// in the background. Runs a little after the write, like the real one, so the create succeeds.
+void ResourceStore::collect_orphans() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    if (gc_queue_.empty()) {
+      gc_cv_.wait(lock);
+      continue;
+    }
+    const auto due = gc_queue_.front().due;
+    if (std::chrono::steady_clock::now() < due) {
+      gc_cv_.wait_until(lock, due);
+      continue;
+    }
+    GcCandidate c = std::move(gc_queue_.front());
+    gc_queue_.pop_front();
+    try {
+      collect_one(c.gr, c.ns, c.name, c.uid);
+    } catch (const std::exception&) {
+      // Nothing to report to: the object stays, as it would if the real collector failed.
+    }
+  }
+}
+
+void ResourceStore::collect_one(const std::string& gr, const std::string& ns,
+                                const std::string& name, const std::string& uid) {
+  const json* cur = store_.get(gr, ns, name);
+  if (!cur || meta_str(*cur, "uid") != uid) return;  // gone, or replaced by another object
+  const json& md = meta(*cur);
+  auto refs = md.find("ownerReferences");
+  if (refs == md.end() || !refs->is_array() || refs->empty()) return;  // owners dropped since
+  for (const auto& ref : *refs)
+    if (owner_alive(ref, ns)) return;
+  DeleteOptions opts;  // Background, and a bound pod goes through graceful deletion
+  delete_locked(gr, ns, name, opts);
 }
 
 WatchStart ResourceStore::watch(const ResourceInfo& info, const std::string& ns,

@@ -1,6 +1,8 @@
 // The API semantics on top of ObjectStore: create/get/list/update/patch/delete with
 // resourceVersion conflicts, the status subresource, generation, CRD registration, schema
 // admission, finalizers and ownerReference cascades. One mutex serialises every call.
+// A background thread plays the garbage collector for dependents written after their owners
+// were gone (see collect_orphans).
 #pragma once
 
 #include "object_store.hpp"
@@ -9,10 +11,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
+#include <condition_variable>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace redraft::devserver {
@@ -55,7 +61,12 @@ struct WatchStart {
 
 class ResourceStore {
  public:
-  explicit ResourceStore(std::size_t history_size);
+  // `gc_delay`: how long after a write a dependent with no live owner is collected.
+  explicit ResourceStore(std::size_t history_size,
+                         std::chrono::milliseconds gc_delay = std::chrono::milliseconds(100));
+  ~ResourceStore();
+  ResourceStore(const ResourceStore&) = delete;
+  ResourceStore& operator=(const ResourceStore&) = delete;
 
   // A copy, so callers can use it after the lock is released even if a CRD changes.
   std::optional<ResourceInfo> resolve(const std::string& group, const std::string& version,
@@ -108,13 +119,31 @@ class ResourceStore {
   void remove_now(const std::string& gr, const std::string& ns, const std::string& name,
                   const std::string& propagation);
   void cascade(const std::string& owner_uid, const std::string& propagation);
+  // The owner `ref` names exists: same uid and name, in `dependent_ns` or cluster-scoped.
+  bool owner_alive(const nlohmann::json& ref, const std::string& dependent_ns) const;
+  // After a write: queue `obj` for the collector when it has owners and none of them exists.
+  void schedule_gc_check(const std::string& gr, const nlohmann::json& obj);
+  // The collector thread: deletes queued objects that still have only missing owners.
+  void collect_orphans();
+  void collect_one(const std::string& gr, const std::string& ns, const std::string& name,
+                   const std::string& uid);
   void ensure_namespace(const std::string& ns) const;
   void admit(const ResourceInfo& info, const std::string& name, nlohmann::json& obj,
              const WriteOptions& opts) const;
 
+  struct GcCandidate {
+    std::string gr, ns, name, uid;
+    std::chrono::steady_clock::time_point due;
+  };
+
   mutable std::mutex mu_;
   ObjectStore store_;
   ResourceRegistry registry_;
+  std::chrono::milliseconds gc_delay_;
+  std::deque<GcCandidate> gc_queue_;  // due times ascend: every entry gets now + gc_delay_
+  std::condition_variable gc_cv_;
+  bool stopping_ = false;
+  std::thread gc_thread_;  // last: starts after everything it uses exists
 };
 
 // Decisions kept pure for unit tests.

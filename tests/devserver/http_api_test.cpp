@@ -315,6 +315,85 @@ TEST_F(HttpApiTest, OwnerReferenceCascade) {
   EXPECT_FALSE(k.json()["metadata"].contains("ownerReferences"));
 }
 
+// The garbage collector's rule for dependents written after their owners were gone: created with
+// 201, then deleted in the background shortly after (a watch sees DELETED).
+namespace {
+
+json owned_configmap(const std::string& name, const std::string& owner_name, const json& owner_uid) {
+  json cm = configmap(name);
+  cm["metadata"]["ownerReferences"] = {{{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"name", owner_name},
+                                        {"uid", owner_uid}}};
+  return cm;
+}
+
+// Waits for the DELETED event of `name` on `w`; false when it does not come within 30 s.
+bool sees_deleted(redraft::testing::WatchStream& w, const std::string& name) {
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto e = w.next(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
+    if (!e) return false;
+    if ((*e)["type"] == "DELETED" && (*e)["object"]["metadata"]["name"] == name) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_F(HttpApiTest, DependentOfAMissingOwnerIsCollectedAfterCreate) {
+  const std::string cms = "/api/v1/namespaces/default/configmaps";
+  auto w = server.watch(cms + "?watch=true&resourceVersion=" + server.request("GET", cms).json()["metadata"]["resourceVersion"].get<std::string>());
+  auto r = server.request("POST", cms, owned_configmap("stray", "ghost", "00000000-0000-0000-0000-000000000000").dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_TRUE(sees_deleted(*w, "stray"));
+  EXPECT_EQ(server.request("GET", cms + "/stray").status, 404);
+}
+
+TEST_F(HttpApiTest, DependentOfALiveOwnerStays) {
+  const std::string cms = "/api/v1/namespaces/default/configmaps";
+  const json owner = create(cms, configmap("owner"));
+  create(cms, owned_configmap("child", "owner", owner["metadata"]["uid"]));
+  // A stray created after the child: once it is collected, the child has had the same chance.
+  auto w = server.watch(cms + "?watch=true");
+  create(cms, owned_configmap("stray", "ghost", "11111111-1111-1111-1111-111111111111"));
+  ASSERT_TRUE(sees_deleted(*w, "stray"));
+  EXPECT_EQ(server.request("GET", cms + "/child").status, 200);
+  EXPECT_EQ(server.request("GET", cms + "/owner").status, 200);
+}
+
+TEST_F(HttpApiTest, DependentCreatedAfterItsOwnerWasDeletedIsCollected) {
+  const std::string cms = "/api/v1/namespaces/default/configmaps";
+  const json owner = create(cms, configmap("owner"));
+  ASSERT_EQ(server.request("DELETE", cms + "/owner").status, 200);
+  auto w = server.watch(cms + "?watch=true");
+  auto r = server.request("POST", cms, owned_configmap("late", "owner", owner["metadata"]["uid"]).dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_TRUE(sees_deleted(*w, "late"));
+}
+
+TEST_F(HttpApiTest, OwnerRecreatedUnderTheSameNameDoesNotKeepOldUidDependents) {
+  const std::string cms = "/api/v1/namespaces/default/configmaps";
+  const json old_owner = create(cms, configmap("owner"));
+  ASSERT_EQ(server.request("DELETE", cms + "/owner").status, 200);
+  const json new_owner = create(cms, configmap("owner"));
+  ASSERT_NE(new_owner["metadata"]["uid"], old_owner["metadata"]["uid"]);
+  auto w = server.watch(cms + "?watch=true");
+  create(cms, owned_configmap("current", "owner", new_owner["metadata"]["uid"]));
+  create(cms, owned_configmap("stale", "owner", old_owner["metadata"]["uid"]));
+  EXPECT_TRUE(sees_deleted(*w, "stale"));
+  EXPECT_EQ(server.request("GET", cms + "/current").status, 200);
+}
+
+TEST_F(HttpApiTest, DependentWhoseOwnerReferencesAreUpdatedToMissingOwnersIsCollected) {
+  const std::string cms = "/api/v1/namespaces/default/configmaps";
+  create(cms, configmap("free"));
+  auto w = server.watch(cms + "?watch=true");
+  json patch = {{"metadata", {{"ownerReferences", {{{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"name", "ghost"},
+                                                     {"uid", "22222222-2222-2222-2222-222222222222"}}}}}}};
+  auto r = server.request("PATCH", cms + "/free", patch.dump(), "application/merge-patch+json");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(sees_deleted(*w, "free"));
+}
+
 TEST_F(HttpApiTest, WatchFromResourceVersionReplaysHistory) {
   const std::string cms = "/api/v1/namespaces/default/configmaps";
   const json a = create(cms, configmap("w1"));
