@@ -216,7 +216,9 @@ runtime::controller::Result WorkloadController::Impl::reconcile(const std::strin
       if (!is_permanent(e)) throw;
       const auto* api_error = dynamic_cast<const runtime::ApiError*>(&e);
       rejected.push_back({create.task.metadata.name.str(),
-                          api_error != nullptr ? api_error->message() : std::string(e.what())});
+                          api_error != nullptr && !api_error->message().empty()
+                              ? api_error->message()
+                              : std::string(e.what())});
       continue;
     }
     spdlog::info("workload {}: created task {}", key, create.task.metadata.name.str());
