@@ -394,6 +394,17 @@ TEST_F(HttpApiTest, DependentWhoseOwnerReferencesAreUpdatedToMissingOwnersIsColl
   EXPECT_TRUE(sees_deleted(*w, "free"));
 }
 
+TEST(HttpApiGcOff, GcDelayMinusOneKeepsDependentsOfMissingOwners) {
+  DevServerOptions opts;
+  opts.extra_args = {"--gc-delay-ms", "-1"};
+  DevServer server(opts);
+  const std::string cms = "/api/v1/namespaces/default/configmaps";
+  ASSERT_EQ(server.request("POST", cms, owned_configmap("stray", "ghost", "44444444-4444-4444-4444-444444444444").dump()).status, 201);
+  // Proving an absence needs some wait: five default collector delays.
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(server.request("GET", cms + "/stray").status, 200);
+}
+
 TEST_F(HttpApiTest, WatchFromResourceVersionReplaysHistory) {
   const std::string cms = "/api/v1/namespaces/default/configmaps";
   const json a = create(cms, configmap("w1"));

@@ -198,6 +198,19 @@ TEST_F(PodsTest, OwnerDeletionTerminatesOwnedRunningPodsGracefully) {
   EXPECT_EQ(owned["metadata"]["deletionGracePeriodSeconds"], 30);
 }
 
+// A bound pod created for an owner that is already gone: the collector deletes it gracefully too.
+TEST_F(PodsTest, RunningPodOfAMissingOwnerIsTerminatedGracefully) {
+  json p = pod_manifest("late", "node-a");
+  p["metadata"]["ownerReferences"] = {{{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"name", "gone"},
+                                        {"uid", "33333333-3333-3333-3333-333333333333"}, {"controller", true}}};
+  ASSERT_EQ(server.request("POST", kPods, p.dump()).status, 201);
+  ASSERT_TRUE(eventually([&] {
+    return server.request("GET", kPods + "/late").json()["metadata"].contains("deletionTimestamp");
+  }));
+  const json late = server.request("GET", kPods + "/late").json();
+  EXPECT_EQ(late["metadata"]["deletionGracePeriodSeconds"], 30);
+}
+
 TEST_F(PodsTest, KubectlDeletePodWaitsForTheNodeToFinishIt) {
   const json created = create_pod("victim", "node-a");
   auto deleting = std::async(std::launch::async, [&] { return server.kubectl({"delete", "pod", "victim"}); });
