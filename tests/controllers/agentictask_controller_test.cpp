@@ -428,4 +428,45 @@ TEST_F(AgenticTaskControllerTest, ForeignPodOfTheSameNameIsReportedOnceAndAwaite
   ASSERT_TRUE(eventually([&] { return status_of("t8", "reason").empty() && status_of("t8", "message").empty(); }));
 }
 
+// The task's Pod exists but does not decode (a malformed status): the task neither counts it as
+// deleted (no new attempt) nor fails its reconciles in a loop; it waits and looks again.
+TEST_F(AgenticTaskControllerTest, UndecodablePodIsAwaitedWithoutErrors) {
+  create_task("t9", "nobody");
+  ASSERT_TRUE(eventually([&] { return status_of("t9", "reason") == "AgentNotFound"; }));
+  json t = task("t9");
+  const std::string uid = t["metadata"]["uid"].get<std::string>();
+  client_->create(runtime::resources::kPods, kNs,
+                  {{"apiVersion", "v1"},
+                   {"kind", "Pod"},
+                   {"metadata",
+                    {{"name", "t9-1"},
+                     // Outside the Pod informer's selector, so no decodable version of it is cached
+                     // and the controller reads it from the API server.
+                     {"ownerReferences",
+                      {{{"apiVersion", "redraft.dev/v1alpha1"}, {"kind", "AgenticTask"}, {"name", "t9"},
+                        {"uid", uid}, {"controller", true}}}}}},
+                   {"spec", {{"containers", {{{"name", "c"}, {"image", "busybox:1.36"}}}}}}});
+  write_pod_status("t9-1", {{"phase", "Running"}, {"containerStatuses", "not a list"}});
+  // As the controller records a created attempt.
+  t = task("t9");
+  t["status"]["attempts"] = 1;
+  t["status"]["podName"] = "t9-1";
+  t["status"]["phase"] = "Running";
+  client_->update_status(runtime::resources::kAgenticTasks, kNs, t);
+  const std::string errors = R"(controller_runtime_reconcile_errors_total{controller="agentictask"} )";
+  const auto error_count = [&] {
+    const std::string text = metrics_text();
+    const auto at = text.find(errors);
+    return at == std::string::npos ? 0.0 : std::stod(text.substr(at + errors.size()));
+  };
+  ASSERT_NE(metrics_text().find(errors), std::string::npos) << metrics_text();
+  const double before = error_count();
+  // No positive signal exists for "nothing happened": give the controller a few reconciles.
+  std::this_thread::sleep_for(3s);
+  EXPECT_EQ(error_count(), before) << metrics_text();
+  EXPECT_EQ(status_of("t9", "phase"), "Running");
+  EXPECT_EQ(task("t9")["status"]["attempts"], 1);
+  EXPECT_FALSE(exists(runtime::resources::kPods, "t9-2"));
+}
+
 }  // namespace
