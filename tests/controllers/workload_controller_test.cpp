@@ -359,10 +359,14 @@ TEST_F(WorkloadControllerTest, AFailedCreateIsRetriedWithoutWritingStatusFirst) 
 TEST_F(WorkloadControllerTest, ARefusedCreateFailsItsItemOnceAndTheOthersGoOn) {
   client_->create(resources::kAgents, kNs, agent("coder", "coder"));
   client_->create(resources::kAgents, kNs, agent("rev-a", "reviewer"));
-  // The API server refuses issue-1's code task for good (422 Invalid); issue-2's is accepted.
+  // The API server refuses issue-1's code task (422 Invalid); issue-2's is accepted. With
+  // parallelism 1, issue-2 starts only because the refusal finished issue-1. (A real refusal
+  // repeats on every try; the injected one happens once, so no other reconcile may race the
+  // first one on a Workload cache without issue-1's Failed status: nothing else is created then.)
   server_.fail_next(1, 422, "POST", "/agentictasks");
   json w = workload("wl");
   w["spec"]["issues"] = {1, 2};
+  w["spec"]["parallelism"] = 1;
   client_->create(resources::kWorkloads, kNs, w);
   start();
 
