@@ -348,7 +348,11 @@ TEST_F(AgenticTaskControllerTest, ForkOfResolvesTheSourceBranch) {
   json fork = task("fork");
   EXPECT_EQ(fork["status"]["forkedFrom"], (json{{"name", "src"}, {"branch", "redraft/src"}, {"commitSha", kSha}}));
   EXPECT_FALSE(fork["spec"].contains("reviseFromBranch")) << "the user's spec is not rewritten";
-  ASSERT_TRUE(eventually([&] { return task("fork")["metadata"]["labels"].value("redraft.dev/fork-of", "") == "src"; }));
+  ASSERT_TRUE(eventually([&] {
+    const json meta = task("fork")["metadata"];
+    auto labels = meta.find("labels");  // absent until the operator labels the fork
+    return labels != meta.end() && labels->value("redraft.dev/fork-of", "") == "src";
+  }));
   EXPECT_EQ(client_->get(runtime::resources::kPods, kNs, "fork-1")["metadata"]["labels"]["redraft.dev/fork-of"], "src");
 }
 
@@ -393,6 +397,9 @@ TEST_F(AgenticTaskControllerTest, RestartRecoversTheAttemptFromThePods) {
 // keeps polling, and proceeds when the Pod is gone.
 TEST_F(AgenticTaskControllerTest, ForeignPodOfTheSameNameIsReportedOnceAndAwaited) {
   create_agent("coder", "coder");
+  // The owner must exist, or the garbage collector removes the Pod before the test looks.
+  const json owner = client_->create(runtime::resources::kConfigMaps, kNs,
+                                     {{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", {{"name", "holder"}}}});
   client_->create(runtime::resources::kPods, kNs,
                   {{"apiVersion", "v1"},
                    {"kind", "Pod"},
@@ -400,16 +407,17 @@ TEST_F(AgenticTaskControllerTest, ForeignPodOfTheSameNameIsReportedOnceAndAwaite
                     {{"name", "t8-1"},
                      {"labels", {{"app.kubernetes.io/managed-by", "redraft-operator"}}},
                      {"ownerReferences",
-                      {{{"apiVersion", "redraft.dev/v1alpha1"}, {"kind", "AgenticTask"}, {"name", "t8"},
-                        {"uid", "an-earlier-task"}, {"controller", true}}}}}},
+                      {{{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"name", "holder"},
+                        {"uid", owner["metadata"]["uid"]}, {"controller", true}}}}}},
                    {"spec", {{"containers", {{{"name", "c"}, {"image", "busybox:1.36"}}}}}}});
   create_task("t8", "coder");
   ASSERT_TRUE(eventually([&] { return status_of("t8", "reason") == "PodNameTaken"; }));
   EXPECT_NE(status_of("t8", "message").find("pod t8-1 belongs to another AgenticTask"), std::string::npos);
   EXPECT_EQ(status_of("t8", "phase"), "Pending");
   ASSERT_TRUE(eventually([&] { return events_for("t8", "PodNameTaken").size() == 1; }));
-  // Two more polls (every 5 s) add no event.
-  std::this_thread::sleep_for(11s);
+  // More polls (every 5 s) add no event.
+  std::this_thread::sleep_for(6s);
+  ASSERT_TRUE(exists(runtime::resources::kPods, "t8-1"));
   json event = events_for("t8", "PodNameTaken").at(0);
   EXPECT_EQ(event.value("count", 1), 1);
   EXPECT_EQ(events_for("t8", "PodNameTaken").size(), 1u);
