@@ -487,10 +487,11 @@ void ResourceStore::remove_now(const std::string& gr, const std::string& ns,
     // Deleting a CRD deletes every instance and stops serving the resource.
     const json& spec = gone_obj["spec"];
     const std::string instances = spec["names"].value("plural", "") + "." + spec.value("group", "");
-    for (const json* obj : store_.list(instances, "")) {
-      const json copy = *obj;
-      store_.remove(instances, meta_str(copy, "namespace"), meta_str(copy, "name"));
-    }
+    std::vector<std::pair<std::string, std::string>> keys;  // cascades may remove some first
+    for (const json* obj : store_.list(instances, ""))
+      keys.emplace_back(meta_str(*obj, "namespace"), meta_str(*obj, "name"));
+    // remove_now, so dependents of an instance (say, its pods) are collected as well.
+    for (const auto& [ins_ns, ins_name] : keys) remove_now(instances, ins_ns, ins_name, "Background");
     registry_.remove_crd(name);
   }
   if (gr == kNamespaceResource) {

@@ -394,6 +394,18 @@ TEST_F(HttpApiTest, DependentWhoseOwnerReferencesAreUpdatedToMissingOwnersIsColl
   EXPECT_TRUE(sees_deleted(*w, "free"));
 }
 
+TEST_F(HttpApiTest, DeletingACrdCollectsDependentsOfItsInstances) {
+  install_crd();
+  const json w = create(kWidgets, widget("w1", 1));
+  const std::string cms = "/api/v1/namespaces/default/configmaps";
+  json cm = configmap("of-widget");
+  cm["metadata"]["ownerReferences"] = {{{"apiVersion", "test.redraft.dev/v1"}, {"kind", "Widget"}, {"name", "w1"},
+                                        {"uid", w["metadata"]["uid"]}}};
+  create(cms, cm);
+  ASSERT_EQ(server.request("DELETE", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.test.redraft.dev").status, 200);
+  EXPECT_EQ(server.request("GET", cms + "/of-widget").status, 404);
+}
+
 TEST(HttpApiGcOff, GcDelayMinusOneKeepsDependentsOfMissingOwners) {
   DevServerOptions opts;
   opts.extra_args = {"--gc-delay-ms", "-1"};
