@@ -59,16 +59,16 @@ void write_file(const std::string& path, const std::string& content) {
   }
 }
 
-void enter_mount_namespace() {
+void enter_namespaces() {
   if (::geteuid() == 0) {
-    if (::unshare(CLONE_NEWNS) != 0)
-      fail("cannot create a private mount namespace for the container (unshare CLONE_NEWNS)");
+    if (::unshare(CLONE_NEWNS | CLONE_NEWPID) != 0)
+      fail("cannot create private mount and PID namespaces for the container (unshare CLONE_NEWNS|CLONE_NEWPID)");
   } else {
     const uid_t uid = ::geteuid();
     const gid_t gid = ::getegid();
-    if (::unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0)
+    if (::unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID) != 0)
       fail("cannot create a private mount namespace for the container: not root, and unprivileged "
-           "user namespaces are not available (unshare CLONE_NEWUSER|CLONE_NEWNS); run "
+           "user namespaces are not available (unshare CLONE_NEWUSER|CLONE_NEWNS|CLONE_NEWPID); run "
            "redraft-localnode as root or enable user namespaces");
     write_file("/proc/self/setgroups", "deny");
     write_file("/proc/self/uid_map", "0 " + std::to_string(uid) + " 1");
@@ -201,27 +201,28 @@ void close_other_fds() {
   for (int fd = kErrorFd + 1; fd < 4096; ++fd) ::close(fd);
 }
 
-[[noreturn]] void helper_main(const fs::path& spec_file) {
-  std::ifstream in(spec_file);
-  if (!in) throw std::runtime_error("cannot read the launch spec " + spec_file.string());
-  LaunchSpec spec = launch_spec_from_json(nlohmann::json::parse(in));
-  if (spec.argv.empty()) throw std::runtime_error("empty command");
-  enter_mount_namespace();
-  build_view(spec);
-  if (::chdir(spec.root_dir.c_str()) != 0) fail("chdir " + spec.root_dir.string());
-  if (::chroot(".") != 0) fail("chroot " + spec.root_dir.string());
-  const std::string wd = spec.working_dir.empty() ? "/" : spec.working_dir;
-  std::error_code ec;
-  fs::create_directories(wd, ec);
-  if (::chdir(wd.c_str()) != 0) fail("workingDir " + wd);
-  // If the node dies, its containers die with it (the node fails them on restart).
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (::getppid() == 1) throw std::runtime_error("the node exited while the container started");
+void no_op_handler(int) {}
+
+// SIGTERM and friends reach the command through its process group; the helper and the
+// namespace's init only pass its exit on.
+void ignore_forwarded_signals() {
+  struct sigaction sa {};
+  sa.sa_handler = no_op_handler;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE, SIGALRM})
+    ::sigaction(sig, &sa, nullptr);
+}
+
+[[noreturn]] void exec_command(const LaunchSpec& spec) {
+  std::vector<std::string> args = spec.argv, env = spec.env;
   std::vector<char*> argv, envp;
-  for (auto& a : spec.argv) argv.push_back(a.data());
+  for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  for (auto& e : spec.env) envp.push_back(e.data());
+  for (auto& e : env) envp.push_back(e.data());
   envp.push_back(nullptr);
+  // Handlers set by the helper/init are reset by exec; ignored signals are not, so restore them.
+  for (int sig = 1; sig < 32; ++sig)
+    if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
   close_other_fds();
   ::fcntl(kErrorFd, F_SETFD, FD_CLOEXEC);
   environ = envp.data();  // execvp searches the container's PATH
@@ -231,6 +232,71 @@ void close_other_fds() {
     throw std::runtime_error("exec: \"" + spec.argv[0] + "\": executable file not found in $PATH");
   errno = err;
   fail("exec: \"" + spec.argv[0] + "\"");
+}
+
+// Pid 1 of the container's PID namespace: shows the namespace's own /proc, starts the command
+// and reaps whatever is reparented to it. When the command exits, init exits with its code, and
+// the kernel kills every process left in the namespace (double-forked daemons included).
+[[noreturn]] void container_init(const LaunchSpec& spec) {
+  try {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // the helper gone ⇒ the whole namespace goes
+    const std::string proc = spec.root_dir.string() + "/proc";
+    // Without a fresh /proc, `ps` and /proc/self would show the host's pids. A user namespace
+    // may be refused this mount; the host's /proc then stays visible.
+    if (::mount("proc", proc.c_str(), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0 && ::geteuid() == 0)
+      fail("mount /proc in the container");
+    if (::chdir(spec.root_dir.c_str()) != 0) fail("chdir " + spec.root_dir.string());
+    if (::chroot(".") != 0) fail("chroot " + spec.root_dir.string());
+    const std::string wd = spec.working_dir.empty() ? "/" : spec.working_dir;
+    std::error_code ec;
+    fs::create_directories(wd, ec);
+    if (::chdir(wd.c_str()) != 0) fail("workingDir " + wd);
+    const pid_t command = ::fork();
+    if (command < 0) fail("fork the command");
+    if (command == 0) {
+      try {
+        exec_command(spec);
+      } catch (const std::exception& e) {
+        write_all(kErrorFd, e.what());
+      }
+      ::_exit(128);
+    }
+    ::close(kErrorFd);
+    for (;;) {
+      int status = 0;
+      const pid_t done = ::waitpid(-1, &status, 0);
+      if (done < 0 && errno == EINTR) continue;
+      if (done < 0) ::_exit(128);
+      if (done == command) ::_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+    }
+  } catch (const std::exception& e) {
+    write_all(kErrorFd, e.what());
+  }
+  ::_exit(128);
+}
+
+[[noreturn]] void helper_main(const fs::path& spec_file) {
+  std::ifstream in(spec_file);
+  if (!in) throw std::runtime_error("cannot read the launch spec " + spec_file.string());
+  LaunchSpec spec = launch_spec_from_json(nlohmann::json::parse(in));
+  if (spec.argv.empty()) throw std::runtime_error("empty command");
+  enter_namespaces();
+  build_view(spec);
+  // If the node dies, its containers die with it (the node fails them on restart).
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() == 1) throw std::runtime_error("the node exited while the container started");
+  // The helper stays outside the container's PID namespace as the process the node waits for; it
+  // must outlive a SIGTERM sent to the whole group so that it reports the command's own exit.
+  ignore_forwarded_signals();
+  const pid_t init = ::fork();
+  if (init < 0) fail("fork the container's init");
+  if (init == 0) container_init(spec);
+  ::close(kErrorFd);
+  int status = 0;
+  while (::waitpid(init, &status, 0) < 0) {
+    if (errno != EINTR) ::_exit(128);
+  }
+  ::_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }
 
 struct Proc {

@@ -10,12 +10,13 @@
 // /dev for /dev/termination-log) is itself rebuilt as a tmpfs of bind mounts of its entries, so
 // that the mount point can be created there without writing to the host. The volumes are then
 // bind-mounted at their mount paths (read-only ones remounted read-only) and the process
-// chroots into the new root. Processes keep the host's users, network, PID space and devices:
-// this isolates file system views, not security.
+// chroots into the new root. Each container also gets a PID namespace whose init (a fork of the
+// helper) runs the command and takes every leftover process down with it when the command exits.
+// Processes keep the host's users, network and devices: this isolates views, not security.
 //
 // The spawned process is `<self> --run-container SPEC` (single-threaded, so the namespace and
-// mount set-up is ordinary code), which execs the container's command in place: its pid is the
-// container's pid, the leader of its own session and process group. Set-up failures come back
+// mount set-up is ordinary code): its pid is the container's pid, the leader of its own session
+// and process group; it waits for the namespace's init and exits with the command's exit code. Set-up failures come back
 // through a pipe as text and the container is reported as not started.
 #pragma once
 

@@ -6,6 +6,10 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
+#include <sstream>
+#include <algorithm>
+#include <fstream>
 #include <iostream>
 #include <regex>
 
@@ -49,6 +53,50 @@ std::vector<pid_t> pids_in(const std::string& log, const std::string& label) {
   return out;
 }
 
+std::string read_link(const std::string& path) {
+  std::error_code ec;
+  return fs::read_symlink(path, ec).string();
+}
+
+// Containers run in PID namespaces of their own: the pids they print are theirs. Translates them
+// to host pids through the container's init (the child of the containerID's helper pid); empty
+// when one cannot be found (yet).
+std::vector<pid_t> host_pids(const json& pod, const std::vector<pid_t>& ns_pids) {
+  if (pod.is_null()) return {};
+  std::string id;
+  for (const auto& c : pod["status"].value("containerStatuses", json::array()))
+    if (c.value("name", "") == "main") id = c.value("containerID", "");
+  if (!id.starts_with("localnode://")) return {};
+  const std::string helper = id.substr(12, id.find('/', 12) - 12);
+  std::string ns;
+  std::map<pid_t, std::pair<std::string, pid_t>> procs;  // host pid -> (pid ns, innermost pid)
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    const std::string name = e.path().filename();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream status(e.path() / "status");
+    std::string line, ppid, nspid;
+    while (std::getline(status, line)) {
+      if (line.starts_with("PPid:")) ppid = line.substr(5);
+      if (line.starts_with("NSpid:")) nspid = line.substr(6);
+    }
+    const std::string link = read_link(e.path() / "ns" / "pid");
+    if (std::stol("0" + ppid.substr(ppid.find_first_not_of(" \t") == std::string::npos ? 0 : ppid.find_first_not_of(" \t"))) ==
+        std::stol(helper))
+      ns = link;
+    std::istringstream fields(nspid);
+    long inner = -1, f = 0;
+    while (fields >> f) inner = f;
+    procs[static_cast<pid_t>(std::stol(name))] = {link, static_cast<pid_t>(inner)};
+  }
+  if (ns.empty()) return {};
+  std::vector<pid_t> out;
+  for (pid_t want : ns_pids)
+    for (const auto& [host, p] : procs)
+      if (p.first == ns && p.second == want) out.push_back(host);
+  if (out.size() != ns_pids.size()) return {};
+  return out;
+}
+
 TEST_F(LocalNodeTest, RegistersTheNodeWithLeaseAndKubeletPortAndGoesNotReadyOnExit) {
   json node_obj = server.request("GET", "/api/v1/nodes/local").json();
   std::map<std::string, std::string> conds;
@@ -72,6 +120,8 @@ TEST_F(LocalNodeTest, RegistersTheNodeWithLeaseAndKubeletPortAndGoesNotReadyOnEx
   apply(shell_pod("running", "echo pid=$$$$; sleep 300"));
   std::vector<pid_t> pids;
   ASSERT_TRUE(eventually([&] { return !(pids = pids_in(node_log("running", "main"), "pid")).empty(); }, 30s));
+  ASSERT_TRUE(eventually([&] { return !host_pids(pod("running"), pids).empty(); }, 30s));
+  pids = host_pids(pod("running"), pids);
   EXPECT_EQ(node->stop(SIGTERM), 0);
   EXPECT_FALSE(process_alive(pids[0]));
   node.reset();
@@ -282,6 +332,8 @@ TEST_F(LocalNodeTest, ActiveDeadlineKillsThePodWithDeadlineExceeded) {
   apply(shell_pod("slow", "echo pid=$$$$; sleep 300", R"J({"activeDeadlineSeconds": 2})J"));
   std::vector<pid_t> pids;
   ASSERT_TRUE(eventually([&] { return !(pids = pids_in(node_log("slow", "main"), "pid")).empty(); }, 30s));
+  ASSERT_TRUE(eventually([&] { return !host_pids(pod("slow"), pids).empty(); }, 30s));
+  pids = host_pids(pod("slow"), pids);
   json p = wait_phase("slow", "Failed", 60s);
   EXPECT_EQ(p["status"]["reason"], "DeadlineExceeded");
   EXPECT_EQ(container_state(p, "main")["terminated"]["reason"], "DeadlineExceeded");
@@ -303,6 +355,8 @@ TEST_F(LocalNodeTest, DeletingARunningPodKillsItsWholeProcessTree) {
     return pids.size() == 3;
   }, 30s)) << node_log("victim", "main");
   wait_phase("victim", "Running");
+  ASSERT_TRUE(eventually([&] { return !host_pids(pod("victim"), pids).empty(); }, 30s));
+  pids = host_pids(pod("victim"), pids);
   for (pid_t p : pids) EXPECT_TRUE(process_alive(p)) << p;
 
   auto r = kubectl({"delete", "pod", "victim", "--wait=false"});
@@ -311,6 +365,49 @@ TEST_F(LocalNodeTest, DeletingARunningPodKillsItsWholeProcessTree) {
   json gone = wait_pod("victim", [](const json& p) { return p.is_null(); }, 60s);
   EXPECT_TRUE(gone.is_null()) << gone.dump();
   for (pid_t p : pids) EXPECT_TRUE(eventually([&] { return !process_alive(p); }, 10s)) << p;
+}
+
+// Pids of live processes whose command line contains `marker`.
+std::vector<pid_t> processes_with_argv(const std::string& marker) {
+  std::vector<pid_t> out;
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    const std::string name = e.path().filename();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(e.path() / "cmdline");
+    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+    const pid_t pid = static_cast<pid_t>(std::stol(name));
+    if (cmdline.find(marker) != std::string::npos && process_alive(pid)) out.push_back(pid);
+  }
+  return out;
+}
+
+TEST_F(LocalNodeTest, ADoubleForkedDaemonDoesNotOutliveItsPod) {
+  // Fork twice + setsid: reparented away from the container, in a session of its own. The
+  // fractional sleep is the marker that finds it on the host.
+  const std::string marker = "sleep 299.7" + std::to_string(::getpid() % 1000);
+  apply(shell_pod("daemon", "(setsid sh -c '" + marker + "' &) ; echo ps=$$(ps -o pid= 2>/dev/null | wc -l); sleep 300"));
+  ASSERT_TRUE(eventually([&] { return !processes_with_argv(marker).empty(); }, 30s)) << node_log("daemon", "main");
+  wait_phase("daemon", "Running");
+  auto r = kubectl({"delete", "pod", "daemon", "--wait=false"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  json gone = wait_pod("daemon", [](const json& p) { return p.is_null(); }, 60s);
+  EXPECT_TRUE(gone.is_null()) << gone.dump();
+  EXPECT_TRUE(eventually([&] { return processes_with_argv(marker).empty(); }, 10s))
+      << "the daemon outlived its pod: " << processes_with_argv(marker).size();
+}
+
+TEST_F(LocalNodeTest, TheContainerSeesItsOwnPidNamespace) {
+  apply(shell_pod("pidns", "echo self=$$(readlink /proc/self); echo procs=$$(ls -d /proc/[0-9]* | wc -l)"));
+  wait_phase("pidns", "Succeeded");
+  const std::string log = node_log("pidns", "main");
+  // Pid 1 is the container's init, the shell is 2, `readlink` 3 or so; the host has many more.
+  const auto procs = pids_in(log, "procs");
+  ASSERT_EQ(procs.size(), 1u) << log;
+  EXPECT_LE(procs[0], 5) << log;
+  const auto self = pids_in(log, "self");
+  ASSERT_EQ(self.size(), 1u) << log;
+  EXPECT_LE(self[0], 10) << log;
 }
 
 TEST_F(LocalNodeTest, ANodeRestartFailsThePodsItWasRunning) {
@@ -323,6 +420,8 @@ TEST_F(LocalNodeTest, ANodeRestartFailsThePodsItWasRunning) {
     return pids.size() == 2;
   }, 30s));
   wait_phase("orphan", "Running");
+  ASSERT_TRUE(eventually([&] { return !host_pids(pod("orphan"), pids).empty(); }, 30s));
+  pids = host_pids(pod("orphan"), pids);
   node->stop(SIGKILL);  // a crash: nothing is cleaned up by the node itself
   start_node();
   json p = wait_phase("orphan", "Failed");
@@ -381,8 +480,11 @@ TEST_F(LocalNodeTest, APodDeletedWhileTheNodeWasDownHasItsLeftoversKilled) {
   std::vector<pid_t> children;
   ASSERT_TRUE(eventually([&] { return !(children = pids_in(node_log("gone", "main"), "child")).empty(); }, 30s));
   wait_phase("gone", "Running");
-  node->stop(SIGKILL);  // the leader dies with the node (PDEATHSIG); its child is left behind
-  ASSERT_TRUE(process_alive(children[0]));
+  ASSERT_TRUE(eventually([&] { return !host_pids(pod("gone"), children).empty(); }, 30s));
+  children = host_pids(pod("gone"), children);
+  // A crash. The container's PID namespace dies with the node (PDEATHSIG on its init); without
+  // one, the child would be left behind and only the restarted node could kill it.
+  node->stop(SIGKILL);
   auto r = kubectl({"delete", "pod", "gone", "--wait=false"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   start_node();
