@@ -19,15 +19,6 @@ namespace {
 constexpr const char* kNormal = "Normal";
 constexpr const char* kWarning = "Warning";
 
-std::uint64_t fnv1a64(std::string_view s) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
-
 std::string quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 // Free text from task results may quote URLs; never let a credential reach an event or status.
@@ -573,14 +564,7 @@ std::string bounded_message(std::string text, std::size_t max_bytes) {
 std::string issue_item_key(std::int64_t number) { return "issue-" + std::to_string(number); }
 
 std::string bounded_task_name(std::string name) {
-  if (name.size() <= kMaxTaskNameLength) return name;
-  char suffix[16];
-  std::snprintf(suffix, sizeof suffix, "%010llx",
-                static_cast<unsigned long long>(fnv1a64(name) & 0xffffffffffULL));
-  std::string prefix = name.substr(0, kMaxTaskNameLength - 11);
-  // DNS subdomain: every dot-separated label ends with an alphanumeric.
-  while (!prefix.empty() && (prefix.back() == '-' || prefix.back() == '.')) prefix.pop_back();
-  return prefix + "-" + suffix;
+  return bounded_object_name(name, kMaxTaskNameLength);
 }
 
 std::string code_task_name(std::string_view workload, std::string_view key,
