@@ -27,15 +27,6 @@ constexpr const char* kBinVolume = "redraft-bin";
 constexpr const char* kInputVolume = "input";
 constexpr const char* kCredentialsVolume = "git-credentials";
 
-std::uint64_t fnv1a64(std::string_view s) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
-
 json mount(const char* volume, const char* path, bool read_only = false) {
   json m = {{"name", volume}, {"mountPath", path}};
   if (read_only) m["readOnly"] = true;
@@ -110,13 +101,7 @@ json metadata_for(const api::AgenticTask& task, int attempt) {
 
 std::string pod_name(std::string_view task_name, int attempt) {
   const std::string suffix = "-" + std::to_string(attempt);
-  if (task_name.size() + suffix.size() <= kMaxObjectName) return std::string(task_name) + suffix;
-  char hash[16];
-  std::snprintf(hash, sizeof hash, "%010llx", static_cast<unsigned long long>(fnv1a64(task_name) & 0xffffffffffULL));
-  std::string cut(task_name.substr(0, kMaxObjectName - suffix.size() - 11));
-  // A DNS subdomain segment must end with an alphanumeric before the "-".
-  while (!cut.empty() && (cut.back() == '-' || cut.back() == '.')) cut.pop_back();
-  return cut + "-" + hash + suffix;
+  return bounded_object_name(task_name, kMaxObjectName - suffix.size()) + suffix;
 }
 
 api::StringMap pod_labels(const api::AgenticTask& task, int attempt) {
