@@ -48,12 +48,22 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
+  // A temporary --root (the default) is this run's only: removed on every exit path below.
+  fs::path temp_root;
+  struct RemoveTempRoot {
+    fs::path& dir;
+    ~RemoveTempRoot() {
+      std::error_code ec;
+      if (!dir.empty()) fs::remove_all(dir, ec);
+    }
+  } remove_temp_root{temp_root};
   try {
     fs::path root = options.root;
     if (root.empty()) {
       std::string tmpl = (fs::temp_directory_path() / "redraft-localnode-XXXXXX").string();
       if (!::mkdtemp(tmpl.data())) throw std::runtime_error("cannot create a temporary --root");
       root = tmpl;
+      temp_root = root;
     }
     root = fs::absolute(root);
     fs::create_directories(root / "pods");

@@ -1,5 +1,7 @@
 #include "hack/localnode/pod_worker.hpp"
 
+#include <cstring>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -43,14 +45,26 @@ std::string read_tail(const fs::path& file, std::size_t max) {
   return out;
 }
 
+// Created with its final mode (O_EXCL: never through a file or symlink that was already there),
+// so a Secret's content is never readable with looser permissions, not even for an instant.
 void write_file(const fs::path& file, const std::string& content, unsigned mode) {
   fs::create_directories(file.parent_path());
-  {
-    std::ofstream out(file, std::ios::binary | std::ios::trunc);
-    out << content;
-    if (!out) throw std::runtime_error("cannot write " + file.string());
+  std::error_code ec;
+  fs::remove(file, ec);  // a retried projection rewrites its files
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                        static_cast<mode_t>(mode));
+  if (fd < 0) throw std::runtime_error("cannot create " + file.string() + ": " + std::strerror(errno));
+  // The umask may only have narrowed the mode; set exactly what was asked for, on our own fd.
+  bool ok = ::fchmod(fd, static_cast<mode_t>(mode)) == 0;
+  std::size_t off = 0;
+  while (ok && off < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + off, content.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    ok = n > 0;
+    if (ok) off += static_cast<std::size_t>(n);
   }
-  ::chmod(file.c_str(), mode);
+  ::close(fd);
+  if (!ok) throw std::runtime_error("cannot write " + file.string());
 }
 
 std::vector<std::string> env_strings(const EnvList& env) {
