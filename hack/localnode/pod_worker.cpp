@@ -451,6 +451,15 @@ void PodWorker::run() {
     push_status();
 
     std::optional<Prepared> prepared;
+    // Projected Secret/ConfigMap content stays on disk only while the pod can still run.
+    struct RemoveProjections {
+      const std::optional<Prepared>& prepared;
+      ~RemoveProjections() {
+        if (!prepared) return;
+        std::error_code ec;
+        for (const auto& [plan, files] : prepared->projections) fs::remove_all(plan.host_dir, ec);
+      }
+    } remove_projections{prepared};
     std::string last_error;
     while (!prepared) {
       if (interrupted(nullptr)) return;

@@ -55,7 +55,8 @@ Launched launch_container(const std::filesystem::path& self_exe, const LaunchSpe
                           const std::filesystem::path& spec_file,
                           const std::filesystem::path& log_file);
 
-// The helper's entry point (`--run-container SPEC`); execs the command or exits with 128.
+// The helper's entry point (`--run-container SPEC`); exits with the command's exit code, or 128
+// when it could not start (the reason written to fd 3).
 [[noreturn]] void run_container_helper(const std::filesystem::path& spec_file);
 
 // Sends `sig` to the container's process group and to every process still in its session.

@@ -326,6 +326,10 @@ TEST_F(LocalNodeTest, VolumesAppearAtTheirMountPathsWithModesAndReadOnly) {
   EXPECT_FALSE(fs::exists("/redraft"));
   EXPECT_FALSE(fs::exists("/etc/app"));
   EXPECT_FALSE(fs::exists("/dev/termination-log"));
+  // Once the pod is terminal, the Secret's and ConfigMap's projected files are gone from the node.
+  const fs::path volumes = root / "pods" / ("default_vols_" + pod("vols")["metadata"].value("uid", "")) / "volumes";
+  EXPECT_TRUE(fs::exists(volumes / "shared")) << volumes;
+  EXPECT_TRUE(eventually([&] { return !fs::exists(volumes / "sec") && !fs::exists(volumes / "cfg"); }, 10s));
 
   // The claim outlives the pod: another pod sees what the first one wrote.
   apply(shell_pod("claim2", "cat /data/kept", R"J({"volumes": [{"name": "claim", "persistentVolumeClaim": {"claimName": "data"}}],
