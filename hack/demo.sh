@@ -149,7 +149,7 @@ start operator "$operator" --kubeconfig "$KUBECONFIG" --namespace default \
 wait_for_line operator "redraft-operator ready" 60
 
 echo "==> kubectl apply: the Workload (examples/demo-workload.yaml with the repository URL)"
-sed "s|REPO_URL|$url|" "$root/examples/demo-workload.yaml" > "$work/workload.yaml"
+sed "s|git://127.0.0.1:9418/demo.git|$url|" "$root/examples/demo-workload.yaml" > "$work/workload.yaml"
 kubectl apply -f "$work/workload.yaml" | sed 's/^/    /'
 
 

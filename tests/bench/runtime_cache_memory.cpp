@@ -95,7 +95,9 @@ int main(int argc, char** argv) {
   char self[4096] = {};
   if (::readlink("/proc/self/exe", self, sizeof self - 1) <= 0) return 1;
 
-  testing::DevServer server;
+  // The sample tasks name a Workload owner that does not exist; without this the server's
+  // garbage collector would delete them while they are measured.
+  testing::DevServer server({.extra_args = {"--gc-delay-ms", "-1"}});
   auto applied = server.kubectl({"apply", "-f", std::string(REDRAFT_SOURCE_DIR) + "/config/crd/"});
   if (applied.exit_code != 0) {
     std::fprintf(stderr, "kubectl apply of the CRDs failed: %s\n", applied.output.c_str());

@@ -40,28 +40,6 @@ void expect_valid(const json& document) {
   EXPECT_THAT(api::validate(object), ::testing::IsEmpty()) << api::join_errors(api::validate(object));
 }
 
-// Examples that are templates: a script fills in a placeholder before applying them. They are
-// validated as filled in (the way the script does it).
-struct Placeholder {
-  std::string file;  // relative to examples/
-  std::string text;
-  std::string value;
-};
-const std::vector<Placeholder> kPlaceholders = {
-    {"demo-workload.yaml", "REPO_URL", "git://127.0.0.1:9418/demo.git"},  // hack/demo.sh
-};
-
-std::string filled_in(const fs::path& file, std::string text) {
-  const std::string rel = fs::relative(file, source_path("examples")).string();
-  for (const auto& p : kPlaceholders) {
-    if (p.file != rel) continue;
-    for (auto at = text.find(p.text); at != std::string::npos; at = text.find(p.text, at + p.value.size())) {
-      text.replace(at, p.text.size(), p.value);
-    }
-  }
-  return text;
-}
-
 TEST(Examples, EveryDocumentUnderExamplesValidates) {
   const auto files = yaml_files_under(source_path("examples"));
   ASSERT_FALSE(files.empty());
@@ -69,7 +47,7 @@ TEST(Examples, EveryDocumentUnderExamplesValidates) {
   for (const auto& file : files) {
     SCOPED_TRACE(file.string());
     std::vector<json> documents;
-    ASSERT_NO_THROW(documents = api::parse_documents(filled_in(file, read_text(file.string()))));
+    ASSERT_NO_THROW(documents = api::parse_documents(read_text(file.string())));
     for (const auto& doc : documents) {
       if (doc.value("apiVersion", "") != api::kApiVersion) continue;  // e.g. a Secret template
       const std::string kind = doc.value("kind", "");
