@@ -97,7 +97,9 @@ int main(int argc, char** argv) {
 
   // The sample tasks name a Workload owner that does not exist; without this the server's
   // garbage collector would delete them while they are measured.
-  testing::DevServer server({.extra_args = {"--gc-delay-ms", "-1"}});
+  testing::DevServerOptions no_gc;
+  no_gc.extra_args = {"--gc-delay-ms", "-1"};
+  testing::DevServer server(no_gc);
   auto applied = server.kubectl({"apply", "-f", std::string(REDRAFT_SOURCE_DIR) + "/config/crd/"});
   if (applied.exit_code != 0) {
     std::fprintf(stderr, "kubectl apply of the CRDs failed: %s\n", applied.output.c_str());
