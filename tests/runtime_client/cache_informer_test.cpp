@@ -153,7 +153,7 @@ TEST(InformerIntegration, SyncsExistingObjectsThenSeesCreateUpdateDelete) {
 TEST(InformerIntegration, OwnerMappingEnqueuesTheOwnerOnDependentChanges) {
   // The owner uid "u-1" is made up: keep the server's garbage collector from deleting the
   // dependent (a real Workload owner is not what this test is about).
-  DevServerOptions no_gc;
+  redraft::testing::DevServerOptions no_gc;
   no_gc.extra_args = {"--gc-delay-ms", "-1"};
   DevServer server(no_gc);
   Client client(load_kubeconfig(server.kubeconfig_path()));
