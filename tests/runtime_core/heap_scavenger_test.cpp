@@ -38,6 +38,7 @@ TEST(HeapScavenger, StopsAtOnceMidInterval) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
 }
 
+#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
 long rss_kib() {
   std::ifstream status("/proc/self/status");
   std::string line;
@@ -47,7 +48,6 @@ long rss_kib() {
   return -1;
 }
 
-#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
 // What the scavenger is for: memory freed after a peak of small allocations (like decoded cache
 // objects) stays resident under glibc until it is released.
 TEST(ReleaseFreeHeap, GivesFreedSmallAllocationsBackToTheSystem) {
