@@ -187,15 +187,7 @@ void finish(Action& a, const api::AgenticTask& task, const std::string& now, std
 }  // namespace
 
 std::string safe_message(std::string_view text, std::size_t max_bytes) {
-  std::string out = runtime::redact_url_credentials(text);
-  if (out.size() <= max_bytes) return out;
-  constexpr std::string_view kEllipsis = "...";
-  std::size_t cut = max_bytes > kEllipsis.size() ? max_bytes - kEllipsis.size() : 0;
-  // Back up over UTF-8 continuation bytes (10xxxxxx) so no character is split.
-  while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;
-  out.resize(cut);
-  out += kEllipsis;
-  return out;
+  return bounded_message(runtime::redact_url_credentials(text), max_bytes);
 }
 
 bool is_start_failure(std::string_view r) {

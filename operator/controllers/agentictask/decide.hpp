@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "api/types.hpp"
+#include "operator/controllers/common/messages.hpp"
 #include "operator/controllers/agentictask/pod_view.hpp"
 #include "operator/controllers/agentictask/resolve.hpp"
 #include "operator/controllers/agentictask/result.hpp"
@@ -43,7 +44,7 @@ inline constexpr const char* kEventTaskFailed = "TaskFailed";
 // rejected (422) on every reconcile, so the task would never finish. Condition and event
 // messages are cut to kMaxConditionMessageBytes, status.message (unbounded in the CRD, but it
 // comes from the executor's output) to kMaxStatusMessageBytes.
-inline constexpr std::size_t kMaxConditionMessageBytes = 4096;
+using controllers::kMaxConditionMessageBytes;
 inline constexpr std::size_t kMaxStatusMessageBytes = 16384;
 
 // `text` with URL credentials redacted (runtime::redact_url_credentials), then, if longer than

@@ -550,16 +550,6 @@ api::Condition make_condition(const api::WorkloadStatus& previous, const char* t
 
 }  // namespace
 
-std::string bounded_message(std::string text, std::size_t max_bytes) {
-  if (text.size() <= max_bytes) return text;
-  constexpr std::string_view kEllipsis = "...";
-  std::size_t cut = max_bytes > kEllipsis.size() ? max_bytes - kEllipsis.size() : 0;
-  // Step back over UTF-8 continuation bytes (10xxxxxx) so no character is split.
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  text.resize(cut);
-  if (max_bytes >= kEllipsis.size()) text += kEllipsis;
-  return text;
-}
 
 std::string issue_item_key(std::int64_t number) { return "issue-" + std::to_string(number); }
 

@@ -89,6 +89,7 @@
 #include <vector>
 
 #include "api/types.hpp"
+#include "operator/controllers/common/messages.hpp"
 
 namespace redraft::controllers::workload {
 
@@ -114,11 +115,9 @@ std::string bounded_task_name(std::string name);
 // rejected (422) on every reconcile. Messages are kept far below: the Failed condition names the
 // first kMaxListedFailedItems failed items ("...; and <M> more failed item(s)") and every
 // condition message is cut to kMaxConditionMessageBytes.
-inline constexpr std::size_t kMaxConditionMessageBytes = 4096;
+using controllers::kMaxConditionMessageBytes;
 inline constexpr std::size_t kMaxListedFailedItems = 10;
-// `text` if it fits in `max_bytes`; else its longest prefix that ends on a UTF-8 character
-// boundary and leaves room for a trailing "...", plus "...".
-std::string bounded_message(std::string text, std::size_t max_bytes = kMaxConditionMessageBytes);
+using controllers::bounded_message;  // shared with the AgenticTask controller
 
 // ---- API strings ----
 
