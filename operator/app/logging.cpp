@@ -22,7 +22,7 @@ std::string utc_timestamp(spdlog::log_clock::time_point time) {
   gmtime_r(&t, &tm);
   char buffer[64];
   const auto n = std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &tm);
-  char fraction[16];
+  char fraction[32];  // room for any long, so -Wformat-truncation has nothing to prove
   std::snprintf(fraction, sizeof fraction, ".%06ldZ", static_cast<long>(micros));
   return std::string(buffer, n) + fraction;
 }
