@@ -11,6 +11,9 @@ packages=(
   nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev googletest
   git openssl unzip curl ca-certificates
+  # tests/images: skopeo reads the images hack/build-images.sh writes (an independent check of
+  # both formats; the script itself needs only tar, gzip and coreutils).
+  skopeo
 )
 
 missing=()
