@@ -21,7 +21,8 @@
 #   skopeo copy oci:build/images/redraft-operator:0.1.0 docker://REGISTRY/redraft/operator:0.1.0
 #
 # Options:
-#   --build-dir DIR        the CMake build directory (default: build, configured if needed)
+#   --build-dir DIR        the CMake build directory (default: build, configured if needed);
+#                          its two bundle targets are built first (up to date: nothing to do)
 #   --out DIR              where the images go (default: BUILD-DIR/images)
 #   --no-build             take the bundles as they are instead of building their targets first
 #   --operator-bundle DIR, --executor-bundle DIR   take a bundle directory from elsewhere
@@ -144,7 +145,8 @@ if [ "$do_build" = 1 ]; then
   if [ ${#targets[@]} -gt 0 ]; then
     export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=true
     [ -f "$build_dir/CMakeCache.txt" ] || cmake -S "$root" -B "$build_dir" -DREDRAFT_WERROR=ON >/dev/null
-    cmake --build "$build_dir" -j "${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}" --target "${targets[@]}"
+    cmake --build "$build_dir" -j "${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}" --target "${targets[@]}" ||
+      die "building ${targets[*]} in $build_dir failed (sanitized builds have no bundles: use a normal build directory)"
   fi
 fi
 
@@ -215,7 +217,7 @@ build_image() {
   local dir="$work/$name" rootfs="$work/$name/rootfs"
   local entry="/$title"
   [ -d "$src" ] || die "no bundle directory $src (build the CMake target $title-bundle)"
-  [ -f "$src/$title" ] && [ -x "$src/$title" ] || die "the bundle $src has no executable $title"
+  if [ ! -f "$src/$title" ] || [ ! -x "$src/$title" ]; then die "the bundle $src has no executable $title"; fi
   local reported
   reported="$("$src/$title" --version 2>/dev/null | head -n 1)" || die "$src/$title --version failed"
   [ "$reported" = "$title $version" ] ||
@@ -264,22 +266,26 @@ build_image() {
   # PATH=/ lets a pod run the bare command name (the operator's install container runs
   # `redraft-executor install ...`); no Cmd, no shell.
   local config="$dir/config.json"
-  printf '{"architecture":%s,"os":"linux","created":%s,' "$(json_string "$arch")" "$(json_string "$created")" > "$config"
-  printf '"config":{"User":"65532:65532","Env":["PATH=/","SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"],' >> "$config"
-  printf '"Entrypoint":[%s],"WorkingDir":"/","Labels":{%s}},' "$(json_string "$entry")" "$labels" >> "$config"
-  printf '"rootfs":{"type":"layers","diff_ids":["sha256:%s"]},' "$diff_id" >> "$config"
-  printf '"history":[{"created":%s,"created_by":"hack/build-images.sh","comment":%s}]}' \
-    "$(json_string "$created")" "$(json_string "$title bundle, CA certificates, nonroot user")" >> "$config"
+  {
+    printf '{"architecture":%s,"os":"linux","created":%s,' "$(json_string "$arch")" "$(json_string "$created")"
+    printf '"config":{"User":"65532:65532","Env":["PATH=/","SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"],'
+    printf '"Entrypoint":[%s],"WorkingDir":"/","Labels":{%s}},' "$(json_string "$entry")" "$labels"
+    printf '"rootfs":{"type":"layers","diff_ids":["sha256:%s"]},' "$diff_id"
+    printf '"history":[{"created":%s,"created_by":"hack/build-images.sh","comment":%s}]}' \
+      "$(json_string "$created")" "$(json_string "$title bundle, CA certificates, nonroot user")"
+  } > "$config"
   local config_digest config_size
   config_digest="$(sha256_of "$config")"
   config_size="$(size_of "$config")"
 
   local manifest="$dir/manifest.json"
-  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",' > "$manifest"
-  printf '"config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},' \
-    "$config_digest" "$config_size" >> "$manifest"
-  printf '"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:%s","size":%s}]}' \
-    "$layer_digest" "$layer_size" >> "$manifest"
+  {
+    printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",'
+    printf '"config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},' \
+      "$config_digest" "$config_size"
+    printf '"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:%s","size":%s}]}' \
+      "$layer_digest" "$layer_size"
+  } > "$manifest"
   local manifest_digest manifest_size
   manifest_digest="$(sha256_of "$manifest")"
   manifest_size="$(size_of "$manifest")"
@@ -288,23 +294,27 @@ build_image() {
   # io.containerd.image.name, fully qualified the way Kubernetes resolves "redraft/operator".
   local image_ref full_ref
   image_ref="$(ref "$name")"
-  case "${image_ref%%/*}" in
-    *.*|*:*|localhost) full_ref="$image_ref" ;;
-    *) full_ref="docker.io/$image_ref" ;;
-  esac
-  [[ "$image_ref" == */* ]] || full_ref="docker.io/library/$image_ref"
+  if [[ "$image_ref" != */* ]]; then
+    full_ref="docker.io/library/$image_ref"
+  elif [[ "${image_ref%%/*}" == *[.:]* || "${image_ref%%/*}" == localhost ]]; then
+    full_ref="$image_ref"  # the first component is a registry host
+  else
+    full_ref="docker.io/$image_ref"
+  fi
   local oci="$dir/oci"
   mkdir -p "$oci/blobs/sha256"
   printf '{"imageLayoutVersion":"1.0.0"}' > "$oci/oci-layout"
   cp "$config" "$oci/blobs/sha256/$config_digest"
   cp "$manifest" "$oci/blobs/sha256/$manifest_digest"
   cp "$dir/layer.tar.gz" "$oci/blobs/sha256/$layer_digest"
-  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[' > "$oci/index.json"
-  printf '{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,' \
-    "$manifest_digest" "$manifest_size" >> "$oci/index.json"
-  printf '"platform":{"architecture":%s,"os":"linux"},' "$(json_string "$arch")" >> "$oci/index.json"
-  printf '"annotations":{"io.containerd.image.name":%s,"org.opencontainers.image.ref.name":%s}}]}' \
-    "$(json_string "$full_ref")" "$(json_string "$version")" >> "$oci/index.json"
+  {
+    printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":['
+    printf '{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,' \
+      "$manifest_digest" "$manifest_size"
+    printf '"platform":{"architecture":%s,"os":"linux"},' "$(json_string "$arch")"
+    printf '"annotations":{"io.containerd.image.name":%s,"org.opencontainers.image.ref.name":%s}}]}' \
+      "$(json_string "$full_ref")" "$(json_string "$version")"
+  } > "$oci/index.json"
   chmod -R u=rwX,go=rX "$oci"
 
   # The docker-archive: manifest.json naming the config and the uncompressed layer by digest
