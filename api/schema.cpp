@@ -4,6 +4,7 @@
 // schema test checks the patterns against the validation functions.
 #include "api/schema.hpp"
 
+#include <algorithm>
 #include <initializer_list>
 #include <utility>
 
@@ -37,55 +38,89 @@ std::string ref_class(const std::string& also_excluded) {
   return char_class(kRefForbidden, also_excluded);
 }
 
-// Building blocks of the branch pattern. A branch is components separated by single '/'; a
-// component is words separated by single '.', where a word never contains "@{". Names:
-//   O  any allowed char except . / @ {       BO  the same, '{' allowed
-//   Z  a (possibly empty) tail of a word: no "@{" inside, may follow an O char
-//   W  a non-empty word
-struct BranchParts {
-  std::string O = ref_class("./@{");
-  std::string BO = ref_class("./@");
-  std::string Z = "(?:" + BO + "|@+" + O + ")*@*";
-  std::string W = "(?:(?:" + BO + "|@+" + O + ")+@*|@+)";
+// ---- the branch pattern ----
+//
+// branch_name_pattern() accepts exactly what branch_name_problem() accepts (length aside), as one
+// regular expression in the common subset of ECMA-262 and RE2: no lookaround, no backreferences;
+// only the assertions ^, $ and \b. The API server quotes the whole pattern when it rejects a
+// value, so it is built to be short (well under 1 KB); tests/api/branch_pattern_test.cpp checks
+// it against branch_name_problem() and against the previous, 4.7 KB formulation.
+//
+// How the rules map onto the pattern:
+// - A name is WORDS (runs of allowed characters other than '.' and '/') joined by the separators
+//   ".", "/" and "./". That alone rules out "..", "//", a component starting with '.', and a
+//   leading or trailing '/' or '.'.
+// - A word never contains "@{": '{' may follow anything but '@'. Words are built from the units
+//   "x{*" (x: an allowed character other than . / @ {) and "@", after an optional leading "{*".
+// - ".lock" ending a component: after a plain '.', the word "lock" must be followed by another
+//   '.', so a dot is followed by "(lock\.)*" and then by '/' or by a word other than "lock".
+// - "refs/": the first word of a name with separators is not "refs". A name starting with
+//   "refs." is matched by the "^refs" alternative of the dot token; that token can only sit at
+//   the very start when the first word is empty, which `\b` allows only before a letter, digit
+//   or '_' (so no name can start with a bare separator).
+// - "HEAD" and "@" are rejected only as whole names: a name with separators may start with
+//   them; a single-word name may not.
+// - No leading '-': the first word's first character is not '-'.
 
-  // A non-empty word whose first character is none of `excluded` (letters or '-').
-  // `bare_at`: whether the word may be exactly "@".
-  std::string word_not_starting_with(const std::string& excluded, bool bare_at = true) const {
-    return "(?:(?:" + ref_class("./@" + excluded) + "|@+" + O + ")" + Z + "|" +
-           (bare_at ? "@+" : "@@+") + ")";
-  }
+// Bytes allowed in a word: anything git allows in a ref except '.' and '/', and '@' / '{'
+// handled by the unit structure.
+std::string plain_char() { return ref_class("./@{"); }
 
-  // A non-empty word that is not exactly `word` (letters only) and does not start with any of
-  // `first_excluded`: the classic "differs at some position, or is longer" construction.
-  std::string word_other_than(const std::string& word, const std::string& first_excluded,
-                              bool bare_at = true) const {
-    std::string out = "(?:" + word_not_starting_with(first_excluded + word.substr(0, 1), bare_at);
-    // Build from the end: after all of `word`, a non-empty continuation is required.
-    std::string tail = W;
-    for (std::size_t i = word.size() - 1; i >= 1; --i) {
-      tail =
-          "(?:" + word_not_starting_with(word.substr(i, 1)) + "|" + word.substr(i, 1) + tail + ")?";
-    }
-    out += "|" + word.substr(0, 1) + tail + ")";
-    return out;
+// The rest of a word after "@" or after a unit's braces: units "x{*" and "@", never a '{' first.
+std::string word_rest() { return "(?:" + plain_char() + "\\{*|@)*"; }
+
+// A whole, non-empty word.
+std::string any_word() { return "(?:(?:\\{|@*" + plain_char() + ")+@*|@+)"; }
+
+// "a(?:b(?:c)?)?": matches every non-empty prefix of `s`.
+std::string prefix_chain(const std::string& s, std::size_t from = 0) {
+  if (from + 1 >= s.size()) return s.substr(from, 1);
+  const std::string rest = prefix_chain(s, from + 1);
+  return s.substr(from, 1) + (rest.size() == 1 ? rest + "?" : "(?:" + rest + ")?");
+}
+
+std::string bracket(const std::string& chars) { return "[" + chars + "]"; }
+
+std::string without(std::string chars, char c) {
+  chars.erase(std::remove(chars.begin(), chars.end(), c), chars.end());
+  return chars;
+}
+
+// A non-empty word other than `literal` (distinct letters, e.g. "lock"), built from where it
+// first differs from `literal`: after a prefix of it (possibly all of it), either a character
+// that is not a letter of `literal`, or a letter other than the next one, then anything; or a
+// proper prefix of it alone. `dash_first`: may start with '-'. `bare_at`: may be exactly "@".
+std::string word_other_than(const std::string& literal, bool dash_first, bool bare_at) {
+  const std::string dash = dash_first ? "" : "-";
+  const std::string prefixes = "(?:" + prefix_chain(literal) + ")?";
+  // Letter divergences, as a trie over the prefixes of `literal`.
+  std::string trie;
+  for (std::size_t i = literal.size(); i-- > 0;) {
+    const std::string other = (i + 1 < literal.size() ? without(literal, literal[i + 1]) : literal);
+    const std::string here = bracket(dash + other);  // after literal[0..i]
+    trie = literal.substr(i, 1) + (trie.empty() ? here : "(?:" + here + "|" + trie + ")");
   }
-};
+  trie = "(?:" + bracket(without(literal, literal[0])) + "|" + trie + ")";
+  const std::string non_letter = ref_class("./@" + literal + dash);
+  const std::string head =
+      bare_at ? prefixes + "(?:" + non_letter + "\\{*|@)|" + trie + "\\{*"
+              : "(?:" + prefixes + non_letter + "|" + trie + ")\\{*|" + prefix_chain(literal) +
+                    "@|@(?:" + plain_char() + "\\{*|@)";
+  const std::string proper_prefix = prefix_chain(literal.substr(0, literal.size() - 1));
+  return "(?:(?:" + head + ")" + word_rest() + "|" + proper_prefix + ")";
+}
 
 std::string build_branch_pattern() {
-  const BranchParts p;
-  const std::string V = p.word_other_than("lock", "");  // a word after a dot: not "lock"
-  const std::string dotted_tail = "(?:\\." + p.W + ")*";
-  // A component that is not the last one may end with '.'; the last one may not.
-  const std::string middle = p.W + "(?:" + dotted_tail + "\\.(?:" + V + ")?)?";
-  const std::string last = p.W + "(?:" + dotted_tail + "\\." + V + ")?";
-  // The first component must not start with '-' and, when more follow, must not be "refs".
-  const std::string first_word = p.word_not_starting_with("-");
-  const std::string first = "(?:" + p.word_other_than("refs", "-") + "|" + first_word +
-                            dotted_tail + "\\.(?:" + V + ")?)";
-  // A single-component name must also not be "@" or "HEAD".
-  const std::string only = "(?:" + p.word_other_than("HEAD", "-", false) + "|" + first_word +
-                           dotted_tail + "\\." + V + ")";
-  return "^(?:" + only + "|" + first + "(?:/" + middle + ")*/" + last + ")$";
+  const std::string word = any_word();
+  // Words after a plain '.': "lock" only when another '.' follows.
+  const std::string dot = "(?:^refs)?\\.(?:lock\\.)*";
+  const std::string token = "(?:(?:" + dot + ")?/" + word + "|" + dot +
+                            word_other_than("lock", true, true) + ")";
+  // First word of a name with separators: not '-'-led, not "refs" ("refs." goes through \b).
+  const std::string first = word_other_than("refs", false, true);
+  // A single-word name: not '-'-led, not "HEAD", not "@".
+  const std::string single = word_other_than("HEAD", false, false);
+  return "^(?:(?:" + first + "|\\b)" + token + "+|" + single + ")$";
 }
 
 std::string url_class(const std::string& also_excluded) {
