@@ -8,6 +8,7 @@ add_library(redraft_exec_git STATIC
   ${_redraft_git_dir}/git/credentials.cpp
   ${_redraft_git_dir}/git/known_hosts.cpp
   ${_redraft_git_dir}/git/remote.cpp
+  ${_redraft_git_dir}/git/tls_trust.cpp
   ${_redraft_git_dir}/git/workspace.cpp
   ${_redraft_git_dir}/git/branch_rules.cpp
   ${_redraft_git_dir}/phases/cli.cpp
@@ -22,6 +23,9 @@ add_library(redraft_exec_git STATIC
   ${_redraft_git_dir}/phases/install.cpp
   ${_redraft_git_dir}/phases/executor_cli.cpp)
 target_include_directories(redraft_exec_git PUBLIC ${PROJECT_SOURCE_DIR})
+# --version: only this file sees the version, so a version bump recompiles one file.
+set_property(SOURCE ${_redraft_git_dir}/phases/executor_cli.cpp APPEND PROPERTY
+  COMPILE_DEFINITIONS REDRAFT_VERSION="${PROJECT_VERSION}")
 # redraft_api (codecs, defaults, validation) and redraft_exec_agent (redaction, the agent phase)
 # come from the api/ and agent areas; api/ is added before executor/, agent_modules.cmake is
 # included before this file.

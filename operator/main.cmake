@@ -21,3 +21,4 @@ target_link_libraries(redraft_operator_app PUBLIC redraft_workload_controller re
 
 add_executable(redraft-operator ${CMAKE_CURRENT_SOURCE_DIR}/main.cpp)
 target_link_libraries(redraft-operator PRIVATE redraft_operator_app redraft_build_flags)
+target_compile_definitions(redraft-operator PRIVATE REDRAFT_VERSION="${PROJECT_VERSION}")

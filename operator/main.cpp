@@ -1,5 +1,5 @@
 // redraft-operator: parses the command line (operator/app/options.hpp) and runs the operator
-// (operator/app/operator_app.hpp). Exit codes: 0 after a graceful shutdown or --help, 2 for a bad
+// (operator/app/operator_app.hpp). `redraft-operator --version` prints "redraft-operator <version>". Exit codes: 0 after a graceful shutdown or --help, 2 for a bad
 // command line, 1 for a failure (unusable config, port in use, leadership lost), 128+signal when
 // a second signal cut the shutdown short.
 #include <csignal>
@@ -15,6 +15,11 @@
 int main(int argc, char** argv) {
   const std::string_view program = argc > 0 ? argv[0] : "redraft-operator";
   const std::vector<std::string_view> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+  // Alone on the command line, before any flag parsing (images and installers probe with it).
+  if (args.size() == 1 && args.front() == "--version") {
+    std::printf("redraft-operator %s\n", REDRAFT_VERSION);
+    return 0;
+  }
   const auto parsed = redraft::app::parse_options(args);
   switch (parsed.outcome) {
     case redraft::app::ParseResult::Outcome::Help:

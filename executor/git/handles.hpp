@@ -6,13 +6,19 @@
 
 #include <git2.h>
 
+#include "executor/git/tls_trust.hpp"
+
 namespace redraft::executor::git {
 
 // libgit2 must be initialised once per process before any other call; construct one of these
-// (cheap, reference-counted by libgit2) wherever a git operation starts.
+// (cheap, reference-counted by libgit2) wherever a git operation starts. The first one also
+// chooses the CA certificates for https (tls_trust.hpp); libgit2 forgets them at the last
+// shutdown, so a later first init chooses again.
 class LibGit2 {
  public:
-  LibGit2() { git_libgit2_init(); }
+  LibGit2() {
+    if (git_libgit2_init() == 1) configure_tls_trust();
+  }
   ~LibGit2() { git_libgit2_shutdown(); }
   LibGit2(const LibGit2&) = delete;
   LibGit2& operator=(const LibGit2&) = delete;

@@ -7,7 +7,8 @@ namespace redraft::executor {
 std::string usage() {
   return "usage: redraft-executor {prepare|agent|publish|run} --task-file TASK --agent-file AGENT "
          "--workspace DIR --state-dir DIR --result-file OUT [--git-credentials-dir DIR]\n"
-         "       redraft-executor install --to DIR";
+         "       redraft-executor install --to DIR\n"
+         "       redraft-executor --version";
 }
 
 CliParse parse_cli(const std::vector<std::string>& args) {

@@ -102,7 +102,13 @@ std::string result_json(const api::AgenticTaskStatus& status) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+std::string version_line() { return std::string(kExecutorName) + " " + REDRAFT_VERSION; }
+
 int run_executor(const std::vector<std::string>& args) {
+  if (args.size() == 1 && args.front() == "--version") {
+    std::cout << version_line() << std::endl;
+    return 0;
+  }
   // install writes no result document: it runs before anything else in the Pod.
   if (!args.empty() && args.front() == "install") {
     return run_install(std::vector<std::string>(args.begin() + 1, args.end()));

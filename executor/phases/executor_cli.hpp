@@ -15,6 +15,10 @@ inline constexpr int kExitResultWritten = 0;
 inline constexpr int kExitNoResult = 1;
 inline constexpr int kExitUsage = 2;
 
+// `redraft-executor --version` prints this: "redraft-executor <CMake project version>".
+inline constexpr const char* kExecutorName = "redraft-executor";
+std::string version_line();
+
 int run_executor(const std::vector<std::string>& args);
 
 // Compact JSON of the result (invalid UTF-8 replaced, never throws).

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <stdexcept>
@@ -17,7 +18,7 @@ namespace {
 
 std::string errno_text(int err) { return std::strerror(err); }
 
-// Closes the descriptor on every path out of install_executor.
+// Closes the descriptor on every path out of copy_atomically.
 struct Fd {
   int fd = -1;
   ~Fd() {
@@ -78,23 +79,23 @@ InstallParse parse_install(const std::vector<std::string>& args) {
   return out;
 }
 
-void install_executor(const std::filesystem::path& dir, const std::filesystem::path& self) {
-  const std::string where = "--to " + dir.string();
-  struct stat st {};
-  if (::stat(dir.c_str(), &st) != 0) {
-    throw std::runtime_error(where + ": " + errno_text(errno));
-  }
-  if (!S_ISDIR(st.st_mode)) throw std::runtime_error(where + ": not a directory");
+namespace {
 
+// Copies `source` to dir/name through a temporary name in dir and a rename, so a reader never
+// sees half a file; the copy gets `mode` whatever the umask. `read_what` names the source in
+// read errors ("own binary /proc/self/exe").
+void copy_atomically(const std::filesystem::path& source, const std::string& read_what,
+                     const std::filesystem::path& dir, const std::string& name, mode_t mode,
+                     const std::string& where) {
   Fd in;
-  in.fd = ::open(self.c_str(), O_RDONLY | O_CLOEXEC);
-  if (in.fd < 0) throw std::runtime_error("cannot read own binary " + self.string() + ": " + errno_text(errno));
+  in.fd = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in.fd < 0) throw std::runtime_error("cannot read " + read_what + ": " + errno_text(errno));
 
-  const auto target = dir / kInstalledBinaryName;
+  const auto target = dir / name;
   auto tmp = target;
   tmp += ".tmp." + std::to_string(::getpid());
   Fd out;
-  out.fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+  out.fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (out.fd < 0) throw std::runtime_error(where + ": cannot create " + tmp.string() + ": " + errno_text(errno));
   try {
     char buffer[1 << 16];
@@ -102,7 +103,7 @@ void install_executor(const std::filesystem::path& dir, const std::filesystem::p
       ssize_t n = ::read(in.fd, buffer, sizeof buffer);
       if (n < 0) {
         if (errno == EINTR) continue;
-        throw std::runtime_error("cannot read own binary " + self.string() + ": " + errno_text(errno));
+        throw std::runtime_error("cannot read " + read_what + ": " + errno_text(errno));
       }
       if (n == 0) break;
       try {
@@ -111,8 +112,8 @@ void install_executor(const std::filesystem::path& dir, const std::filesystem::p
         throw std::runtime_error(where + ": cannot write " + tmp.string() + ": " + e.what());
       }
     }
-    // The umask may have narrowed the create mode; the copy must be executable by any user.
-    if (::fchmod(out.fd, 0755) != 0 || ::fsync(out.fd) != 0) {
+    // The umask may have narrowed the create mode; the copy must be usable by any user.
+    if (::fchmod(out.fd, mode) != 0 || ::fsync(out.fd) != 0) {
       throw std::runtime_error(where + ": cannot finish " + tmp.string() + ": " + errno_text(errno));
     }
     ::close(out.fd);
@@ -126,19 +127,80 @@ void install_executor(const std::filesystem::path& dir, const std::filesystem::p
   }
 }
 
+void require_directory(const std::filesystem::path& dir, const std::string& where) {
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) throw std::runtime_error(where + ": " + errno_text(errno));
+  if (!S_ISDIR(st.st_mode)) throw std::runtime_error(where + ": not a directory");
+}
+
+}  // namespace
+
+void install_executor(const std::filesystem::path& dir, const std::filesystem::path& self) {
+  const std::string where = "--to " + dir.string();
+  require_directory(dir, where);
+  copy_atomically(self, "own binary " + self.string(), dir, kInstalledBinaryName, 0755, where);
+}
+
+std::size_t install_bundle(const std::filesystem::path& dir, const std::filesystem::path& bundle) {
+  const std::string where = "--to " + dir.string();
+  const std::string origin = std::string(kBundleDirEnv) + "=" + bundle.string();
+  const auto lib = bundle / kBundleLibDir;
+  for (const auto& needed : {bundle / kInstalledBinaryName, lib / kBundleLoaderName,
+                             lib / (std::string(kInstalledBinaryName) + ".bin")}) {
+    struct stat st {};
+    if (::stat(needed.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+      throw std::runtime_error(origin + ": not a redraft-executor bundle (no " +
+                               needed.lexically_relative(bundle).string() + ")");
+    }
+  }
+  require_directory(dir, where);
+  const auto target_lib = dir / kBundleLibDir;
+  if (::mkdir(target_lib.c_str(), 0755) != 0 && errno != EEXIST) {
+    throw std::runtime_error(where + ": cannot create " + target_lib.string() + ": " + errno_text(errno));
+  }
+  require_directory(target_lib, where + ": " + target_lib.string());
+
+  // lib/ first and the entry point last: whoever sees DIR/redraft-executor sees a whole tree.
+  std::size_t copied = 0;
+  std::error_code ec;
+  std::filesystem::directory_iterator it(lib, ec);
+  if (ec) throw std::runtime_error(origin + ": cannot list " + lib.string() + ": " + ec.message());
+  for (; it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    struct stat st {};
+    if (::stat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    const mode_t mode = (st.st_mode & 0111) != 0 ? 0755 : 0644;
+    copy_atomically(it->path(), it->path().string(), target_lib, it->path().filename().string(), mode, where);
+    ++copied;
+  }
+  if (ec) throw std::runtime_error(origin + ": cannot list " + lib.string() + ": " + ec.message());
+  copy_atomically(bundle / kInstalledBinaryName, (bundle / kInstalledBinaryName).string(), dir,
+                  kInstalledBinaryName, 0755, where);
+  return copied + 1;
+}
+
 int run_install(const std::vector<std::string>& args) {
   InstallParse parsed = parse_install(args);
   if (!parsed.to) {
     std::cerr << "redraft-executor install: " << parsed.error << "\n" << usage() << std::endl;
     return kExitUsage;
   }
+  // Bundled (hack/bundle/launcher.cpp set the variable): copy the whole tree, because the
+  // running file is the bundled loader. A plain build copies itself (it then still needs its
+  // shared libraries where it is run, as on a developer machine).
+  const char* bundle = std::getenv(kBundleDirEnv);
+  std::string detail;
   try {
-    install_executor(*parsed.to);
+    if (bundle != nullptr && bundle[0] != '\0') {
+      const std::size_t files = install_bundle(*parsed.to, bundle);
+      detail = " (self-contained bundle, " + std::to_string(files) + " files)";
+    } else {
+      install_executor(*parsed.to);
+    }
   } catch (const std::exception& e) {
     std::cerr << "redraft-executor install: " << e.what() << std::endl;
     return kExitUsage;
   }
-  std::cout << "installed " << (*parsed.to / kInstalledBinaryName).string() << std::endl;
+  std::cout << "installed " << (*parsed.to / kInstalledBinaryName).string() << detail << std::endl;
   return 0;
 }
 

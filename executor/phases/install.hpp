@@ -3,6 +3,7 @@
 // not contain it.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -11,6 +12,12 @@
 namespace redraft::executor {
 
 inline constexpr const char* kInstalledBinaryName = "redraft-executor";
+// A self-contained bundle (hack/bundle/launcher.cpp): DIR/redraft-executor is a static launcher,
+// DIR/lib holds the loader (ld.so), the shared libraries and redraft-executor.bin. The launcher
+// exports the bundle's directory in this variable (under the loader /proc/self/exe is ld.so).
+inline constexpr const char* kBundleDirEnv = "REDRAFT_BUNDLE_DIR";
+inline constexpr const char* kBundleLibDir = "lib";
+inline constexpr const char* kBundleLoaderName = "ld.so";
 
 struct InstallParse {
   std::optional<std::filesystem::path> to;  // set when the command line is valid
@@ -26,7 +33,14 @@ InstallParse parse_install(const std::vector<std::string>& args);
 void install_executor(const std::filesystem::path& dir,
                       const std::filesystem::path& self = "/proc/self/exe");
 
-// The whole subcommand: parse, install, print one line; returns the exit code (0, or 2 with a
+// Copies the bundle rooted at `bundle` into DIR: every regular file of bundle/lib into DIR/lib
+// (created when missing), then the launcher to DIR/redraft-executor, each through a temporary
+// name and a rename. Returns the number of files copied. Throws std::runtime_error naming
+// REDRAFT_BUNDLE_DIR when `bundle` is not a bundle, and --to as install_executor does.
+std::size_t install_bundle(const std::filesystem::path& dir, const std::filesystem::path& bundle);
+
+// The whole subcommand: parse, install (the bundle named by REDRAFT_BUNDLE_DIR when set, else
+// the running binary), print one line; returns the exit code (0, or 2 with a
 // message on stderr).
 int run_install(const std::vector<std::string>& args);
 
