@@ -43,6 +43,11 @@ namespace {
 
 const std::string kScript = std::string(REDRAFT_SOURCE_DIR) + "/hack/build-images.sh";
 const std::string kSource = "https://example.invalid/redraft.git";
+#ifdef REDRAFT_IMAGE_BUNDLES_DIR
+constexpr bool kRealBundles = true;
+#else
+constexpr bool kRealBundles = false;  // a stand-in binary that only knows --version
+#endif
 
 std::string sha256_hex(const std::string& data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
@@ -402,8 +407,59 @@ TEST(Images, SkopeoReadsBothFormats) {
   }
 }
 
+struct RunResult {
+  int exit_code = -1;  // -1: killed (by the timeout) or not exited normally
+  std::string output;  // stdout and stderr
+};
+
+// Runs argv in `root` (chroot, then the image's uid/gid, no supplementary groups) with exactly
+// `env`, like a container runtime would, minus the namespaces. Needs root.
+RunResult run_in_root(const fs::path& root, uid_t uid, gid_t gid, std::vector<std::string> args,
+                      std::vector<std::string> env) {
+  // Everything the child needs is prepared before fork: after it, only system calls.
+  std::vector<char*> argv, envp;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  const std::string root_text = root.string();
+  int pipe_fds[2];
+  if (pipe(pipe_fds) != 0) throw std::runtime_error("pipe failed");
+  const pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    dup2(pipe_fds[1], 1);
+    dup2(pipe_fds[1], 2);
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    if (chroot(root_text.c_str()) != 0 || chdir("/") != 0) _exit(120);
+    if (setgroups(0, nullptr) != 0 || setgid(gid) != 0 || setuid(uid) != 0) _exit(121);
+    execve(argv[0], argv.data(), envp.data());
+    _exit(127);
+  }
+  close(pipe_fds[1]);
+  RunResult result;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd p{pipe_fds[0], POLLIN, 0};
+    if (poll(&p, 1, 200) <= 0) continue;
+    char buffer[4096];
+    const ssize_t n = read(pipe_fds[0], buffer, sizeof buffer);
+    if (n <= 0) break;
+    result.output.append(buffer, static_cast<std::size_t>(n));
+  }
+  close(pipe_fds[0]);
+  kill(pid, SIGKILL);  // no effect when it has exited; ends a hung child
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
+  return result;
+}
+
 // The unpacked layer is a whole root file system: the binary runs in it with nothing else
-// there (no /proc, no /dev, no libc from the host), as the image's user.
+// there (no /proc, no /dev, no libc from the host), as the image's user. The executor image
+// also does what a task pod's install container does with it: copy the executor into a
+// volume (here a directory owned by the pod's user) from which it runs again.
 TEST(Images, UnpackedRootFileSystemRunsTheBinaryInAnEmptyRoot) {
   if (geteuid() != 0) GTEST_SKIP() << "chroot needs root (CI runs as root)";
   const std::string version = app_version();
@@ -418,53 +474,30 @@ TEST(Images, UnpackedRootFileSystemRunsTheBinaryInAnEmptyRoot) {
         run_command({"tar", "-xpf", (scratch / "layer.tar").string(), "--numeric-owner", "-C", root.string()});
     ASSERT_TRUE(untar.ok()) << untar.err;
 
-    // Everything the child needs is prepared before fork: after it, only system calls.
     const json& c = image.config["config"];
     const std::string user = c["User"];  // "uid:gid", numeric (checked by the config test)
     ASSERT_NE(user.find(':'), std::string::npos) << user;
     const uid_t uid = static_cast<uid_t>(std::stoul(user.substr(0, user.find(':'))));
     const gid_t gid = static_cast<gid_t>(std::stoul(user.substr(user.find(':') + 1)));
-    std::vector<std::string> args = c["Entrypoint"].get<std::vector<std::string>>();
-    args.push_back("--version");
-    std::vector<std::string> env = c["Env"].get<std::vector<std::string>>();
-    std::vector<char*> argv, envp;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    for (auto& e : env) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    const std::string root_text = root.string();
+    const auto entrypoint = c["Entrypoint"].get<std::vector<std::string>>();
+    const auto env = c["Env"].get<std::vector<std::string>>();
+    auto with = [&](std::vector<std::string> args) {
+      args.insert(args.begin(), entrypoint.begin(), entrypoint.end());
+      return args;
+    };
 
-    int pipe_fds[2];
-    ASSERT_EQ(pipe(pipe_fds), 0);
-    const pid_t pid = fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      dup2(pipe_fds[1], 1);
-      dup2(pipe_fds[1], 2);
-      close(pipe_fds[0]);
-      close(pipe_fds[1]);
-      if (chroot(root_text.c_str()) != 0 || chdir("/") != 0) _exit(120);
-      if (setgroups(0, nullptr) != 0 || setgid(gid) != 0 || setuid(uid) != 0) _exit(121);
-      execve(argv[0], argv.data(), envp.data());
-      _exit(127);
-    }
-    close(pipe_fds[1]);
-    std::string output;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (std::chrono::steady_clock::now() < deadline) {
-      pollfd p{pipe_fds[0], POLLIN, 0};
-      if (poll(&p, 1, 200) <= 0) continue;
-      char buffer[4096];
-      const ssize_t n = read(pipe_fds[0], buffer, sizeof buffer);
-      if (n <= 0) break;
-      output.append(buffer, static_cast<std::size_t>(n));
-    }
-    close(pipe_fds[0]);
-    kill(pid, SIGKILL);  // no-op when it has exited; ends a hung child
-    int status = 0;
-    ASSERT_EQ(waitpid(pid, &status, 0), pid);
-    ASSERT_TRUE(WIFEXITED(status)) << "killed: " << output;
-    EXPECT_EQ(WEXITSTATUS(status), 0) << "120 chroot, 121 setuid, 127 exec failed; output: " << output;
-    EXPECT_EQ(output, image.title + " " + version + "\n");
+    const RunResult run = run_in_root(root, uid, gid, with({"--version"}), env);
+    EXPECT_EQ(run.exit_code, 0) << "120 chroot, 121 setuid, 127 exec failed; output: " << run.output;
+    EXPECT_EQ(run.output, image.title + " " + version + "\n");
+
+    if (image.name != "executor" || !kRealBundles) continue;
+    const fs::path volume = root / "redraft" / "bin";  // the pod's emptyDir, owned by its fsGroup
+    fs::create_directories(volume);
+    ASSERT_EQ(chown(volume.c_str(), uid, gid), 0);
+    const RunResult install = run_in_root(root, uid, gid, with({"install", "--to", "/redraft/bin"}), env);
+    EXPECT_EQ(install.exit_code, 0) << install.output;
+    const RunResult installed = run_in_root(root, uid, gid, {"/redraft/bin/redraft-executor", "--version"}, env);
+    EXPECT_EQ(installed.exit_code, 0) << installed.output;
+    EXPECT_EQ(installed.output, "redraft-executor " + version + "\n");
   }
 }
