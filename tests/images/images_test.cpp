@@ -43,11 +43,6 @@ namespace {
 
 const std::string kScript = std::string(REDRAFT_SOURCE_DIR) + "/hack/build-images.sh";
 const std::string kSource = "https://example.invalid/redraft.git";
-#ifdef REDRAFT_IMAGE_BUNDLES_DIR
-constexpr bool kRealBundles = true;
-#else
-constexpr bool kRealBundles = false;  // a stand-in binary that only knows --version
-#endif
 
 std::string sha256_hex(const std::string& data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
@@ -68,30 +63,20 @@ std::string app_version() {
   return YAML::LoadFile(std::string(REDRAFT_SOURCE_DIR) + "/charts/redraft/Chart.yaml")["appVersion"].as<std::string>();
 }
 
-// The bundle directories the images are built from: the real ones (CMake targets
-// redraft-<name>-bundle) or, where a build has none, a static stand-in binary copied into a
-// bundle-shaped directory.
-std::vector<std::string> bundle_args(const fs::path& scratch) {
+// The bundle directories the images are built from (CMake targets redraft-<name>-bundle).
+std::vector<std::string> bundle_args() {
   std::vector<std::string> args;
   for (const std::string name : {"operator", "executor"}) {
-    const std::string title = "redraft-" + name;
-#ifdef REDRAFT_IMAGE_BUNDLES_DIR
-    (void)scratch;
-    const fs::path dir = fs::path(REDRAFT_IMAGE_BUNDLES_DIR) / title;
-#else
-    const fs::path dir = scratch / "bundles" / title;
-    fs::create_directories(dir);
-    fs::copy_file(REDRAFT_IMAGE_STANDIN, dir / title, fs::copy_options::overwrite_existing);
-#endif
+    const fs::path dir = fs::path(REDRAFT_IMAGE_BUNDLES_DIR) / ("redraft-" + name);
     args.insert(args.end(), {"--" + name + "-bundle", dir.string()});
   }
   return args;
 }
 
-CommandResult build_images(const fs::path& out, const fs::path& scratch, std::map<std::string, std::string> env = {}) {
+CommandResult build_images(const fs::path& out, std::map<std::string, std::string> env = {}) {
   std::vector<std::string> argv = {kScript, "--no-build", "--out", out.string(), "--source",
                                    "https://user:s3cret@example.invalid/redraft.git"};
-  const auto bundles = bundle_args(scratch);
+  const auto bundles = bundle_args();
   argv.insert(argv.end(), bundles.begin(), bundles.end());
   CommandOptions options;
   options.timeout = std::chrono::seconds(120);
@@ -125,7 +110,7 @@ const TarEntry* find_entry(const std::vector<TarEntry>& entries, const std::stri
 // Runs the script into dir/out and reads both images back. Throws with the script's output when
 // it fails.
 std::vector<Image> build_and_read(const TempDir& dir, std::map<std::string, std::string> env = {}) {
-  const CommandResult r = build_images(dir / "out", dir.path(), std::move(env));
+  const CommandResult r = build_images(dir / "out", std::move(env));
   if (!r.ok()) {
     throw std::runtime_error("hack/build-images.sh failed (" + std::to_string(r.exit_code) + "):\n" + r.out + r.err);
   }
@@ -365,7 +350,7 @@ TEST(Images, TheSameInputsGiveByteIdenticalImages) {
   const std::vector<Image> images = build_and_read(first);
   const json& labels = images[0].config["config"]["Labels"];
   TempDir again("redraft-images-again");
-  const CommandResult r = build_images(again / "out", again.path(),
+  const CommandResult r = build_images(again / "out",
                                        {{"SOURCE_DATE_EPOCH", std::to_string(images[0].layer.front().mtime)},
                                         {"REDRAFT_IMAGE_REVISION", labels["org.opencontainers.image.revision"]}});
   ASSERT_TRUE(r.ok()) << r.err;
@@ -490,7 +475,7 @@ TEST(Images, UnpackedRootFileSystemRunsTheBinaryInAnEmptyRoot) {
     EXPECT_EQ(run.exit_code, 0) << "120 chroot, 121 setuid, 127 exec failed; output: " << run.output;
     EXPECT_EQ(run.output, image.title + " " + version + "\n");
 
-    if (image.name != "executor" || !kRealBundles) continue;
+    if (image.name != "executor") continue;
     const fs::path volume = root / "redraft" / "bin";  // the pod's emptyDir, owned by its fsGroup
     fs::create_directories(volume);
     ASSERT_EQ(chown(volume.c_str(), uid, gid), 0);
