@@ -18,6 +18,7 @@
 
 #include "api/codec.hpp"
 #include "api/defaults.hpp"
+#include "api/schema.hpp"
 #include "tests/fixtures/command.hpp"
 #include "tests/fixtures/temp_dir.hpp"
 
@@ -220,6 +221,19 @@ TEST_F(CrdKubectl, HostileBranchNamesAreRejectedNamingTheField) {
   fine.spec.branch = "feature/x_y.z";
   auto result = apply(json(fine).dump());
   EXPECT_TRUE(result.ok()) << result.err;
+}
+
+// The rejection quotes the branch pattern (as the real API server does); issue 9 made it short
+// enough for a person to read: the whole message stays under 1 KB.
+TEST_F(CrdKubectl, BranchRejectionQuotesTheShortPattern) {
+  AgenticTask task = decode<AgenticTask>(read_source("examples/agentictask.yaml"));
+  task.metadata.name = "hostile-lock";
+  task.spec.branch = "feature/x.lock";
+  auto result = apply(json(task).dump());
+  ASSERT_FALSE(result.ok());
+  EXPECT_THAT(result.err, HasSubstr("spec.branch"));
+  EXPECT_THAT(result.err, HasSubstr(schema::branch_name_pattern()));
+  EXPECT_LT(result.err.size(), 1024u) << result.err;
 }
 
 TEST_F(CrdKubectl, SchemaRejectsBadValuesNamingTheField) {
