@@ -275,6 +275,22 @@ TEST(BundleVersion, DevBinariesPrintTheSameVersion) {
   }
 }
 
+// The executor image's layout (the bundle at "/", as hack/build-images.sh makes it): its install
+// init container copies the tree into a volume, from which the executor runs.
+TEST(BundleInstall, FromABundleAtTheRootIntoAVolume) {
+  REQUIRE_CHROOT();
+  fixtures::TempDir root("redraft-bundle-image");
+  fs::copy(kExecutorBundle, root.path(), fs::copy_options::recursive);
+  fs::create_directories(root / "redraft/bin");
+  auto install = in_root(root.path(), {"/redraft-executor", "install", "--to", "/redraft/bin"}, true);
+  ASSERT_EQ(install.exit_code, 0) << install.err;
+  EXPECT_EQ(install.out, "installed /redraft/bin/redraft-executor (self-contained bundle, " +
+                             std::to_string(tree(kExecutorBundle).size()) + " files)\n");
+  EXPECT_EQ(tree(root / "redraft/bin"), tree(kExecutorBundle));
+  auto copy = in_root(root.path(), {"/redraft/bin/redraft-executor", "--version"}, true);
+  EXPECT_EQ(copy.out, "redraft-executor " REDRAFT_PROJECT_VERSION "\n") << copy.err;
+}
+
 // Every library any bundled ELF file needs is in the bundle's lib/, and the entry is static.
 TEST(BundleLayout, EveryNeededLibraryIsInsideTheBundle) {
   for (const std::string name : {"redraft-executor", "redraft-operator"}) {
