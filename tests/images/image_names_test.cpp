@@ -49,7 +49,10 @@ std::map<std::string, std::string> script_refs(const std::string& chart_dir) {
 std::map<std::string, std::string> helm_refs(const std::string& chart_dir) {
   const CommandResult r =
       redraft::chart_test::run_helm({"template", "rel", chart_dir, "--namespace", "redraft-system"});
-  if (!r.ok()) throw std::runtime_error("helm template failed: " + r.err);
+  if (!r.ok()) {
+    throw std::runtime_error("helm template (" + redraft::chart_test::helm_binary() + ") failed, exit " +
+                             std::to_string(r.exit_code) + " (-1: not run; hack/install-deps.sh installs helm): " + r.err);
+  }
   const auto deployments =
       redraft::chart_test::objects_of_kind(redraft::chart_test::objects(r.out), "Deployment");
   if (deployments.size() != 1) throw std::runtime_error("expected one Deployment in the chart");
