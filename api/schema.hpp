@@ -32,6 +32,7 @@ const nlohmann::json& open_api_schema(const nlohmann::json& crd);
 // (the Kubernetes API server compiles patterns with Go's RE2: no lookaround, no backreferences).
 //
 // A branch name as branch_name_problem() accepts it, except for the length limit (maxLength).
+// Kept short (under 1 KB: the API server quotes it in rejections); see api/schema.cpp.
 std::string branch_name_pattern();
 // An RFC 1123 subdomain (object names and references).
 std::string object_name_pattern();
