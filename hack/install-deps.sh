@@ -14,6 +14,9 @@ packages=(
   # tests/images: skopeo reads the images hack/build-images.sh writes (an independent check of
   # both formats; the script itself needs only tar, gzip and coreutils).
   skopeo
+  # tests/api: the CRD branch pattern is checked under RE2 itself (Go's regexp, which the API
+  # server evaluates `pattern` with, follows RE2).
+  libre2-dev
 )
 
 missing=()

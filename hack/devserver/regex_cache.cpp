@@ -16,7 +16,7 @@ namespace {
 
 // Values whose answer is remembered per pattern. Admission checks the same CRD patterns against
 // the same few values over and over (a base branch "main", one repository URL), and a
-// multi-kilobyte branch-name pattern costs tens of microseconds per std::regex run; a hit is one
+// branch-name pattern costs tens of microseconds per std::regex run; a hit is one
 // hash lookup. The answer is a pure function of (pattern, value), so nothing is weakened.
 constexpr std::size_t kRememberedValues = 4096;   // per pattern; cleared when full
 constexpr std::size_t kRememberedValueBytes = 512;  // longer values are not worth keeping
