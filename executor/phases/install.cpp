@@ -4,10 +4,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <stdexcept>
 
 #include "executor/phases/cli.hpp"
@@ -141,17 +144,52 @@ void install_executor(const std::filesystem::path& dir, const std::filesystem::p
   copy_atomically(self, "own binary " + self.string(), dir, kInstalledBinaryName, 0755, where);
 }
 
+BundleManifest parse_bundle_manifest(std::string_view text) {
+  BundleManifest out;
+  std::size_t line_no = 0;
+  while (!text.empty()) {
+    const auto nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    ++line_no;
+    if (line.empty()) continue;
+    if (line == "." || line == ".." || line.find('/') != std::string_view::npos ||
+        line.find('\0') != std::string_view::npos) {
+      out.files.clear();
+      out.error = "line " + std::to_string(line_no) + ": not a plain file name";
+      return out;
+    }
+    out.files.emplace_back(line);
+  }
+  for (const char* needed : {kBundleLoaderName, "redraft-executor.bin"}) {
+    if (std::find(out.files.begin(), out.files.end(), needed) == out.files.end()) {
+      out.files.clear();
+      out.error = std::string("does not list ") + needed;
+      return out;
+    }
+  }
+  return out;
+}
+
 std::size_t install_bundle(const std::filesystem::path& dir, const std::filesystem::path& bundle) {
   const std::string where = "--to " + dir.string();
   const std::string origin = std::string(kBundleDirEnv) + "=" + bundle.string();
   const auto lib = bundle / kBundleLibDir;
-  for (const auto& needed : {bundle / kInstalledBinaryName, lib / kBundleLoaderName,
-                             lib / (std::string(kInstalledBinaryName) + ".bin")}) {
-    struct stat st {};
-    if (::stat(needed.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
-      throw std::runtime_error(origin + ": not a redraft-executor bundle (no " +
-                               needed.lexically_relative(bundle).string() + ")");
+  const auto manifest_path = lib / kBundleManifestName;
+  std::string manifest_text;
+  {
+    std::ifstream in(manifest_path, std::ios::binary);
+    if (!in) {
+      throw std::runtime_error(origin + ": not a redraft-executor bundle (no " + kBundleLibDir + "/" +
+                               kBundleManifestName + ")");
     }
+    std::ostringstream text;
+    text << in.rdbuf();
+    manifest_text = text.str();
+  }
+  const BundleManifest manifest = parse_bundle_manifest(manifest_text);
+  if (!manifest.error.empty()) {
+    throw std::runtime_error(origin + ": " + kBundleLibDir + "/" + kBundleManifestName + ": " + manifest.error);
   }
   require_directory(dir, where);
   const auto target_lib = dir / kBundleLibDir;
@@ -160,22 +198,23 @@ std::size_t install_bundle(const std::filesystem::path& dir, const std::filesyst
   }
   require_directory(target_lib, where + ": " + target_lib.string());
 
-  // lib/ first and the entry point last: whoever sees DIR/redraft-executor sees a whole tree.
-  std::size_t copied = 0;
-  std::error_code ec;
-  std::filesystem::directory_iterator it(lib, ec);
-  if (ec) throw std::runtime_error(origin + ": cannot list " + lib.string() + ": " + ec.message());
-  for (; it != std::filesystem::directory_iterator(); it.increment(ec)) {
+  // Exactly the files the manifest lists (a bundle at "/" shares lib/ with nothing else only in
+  // a scratch image), then the manifest, and the entry point last: whoever sees
+  // DIR/redraft-executor sees a whole tree.
+  for (const auto& name : manifest.files) {
+    const auto source = lib / name;
     struct stat st {};
-    if (::stat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    if (::stat(source.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+      throw std::runtime_error(origin + ": " + kBundleLibDir + "/" + name + " (listed in " +
+                               kBundleManifestName + ") is missing");
+    }
     const mode_t mode = (st.st_mode & 0111) != 0 ? 0755 : 0644;
-    copy_atomically(it->path(), it->path().string(), target_lib, it->path().filename().string(), mode, where);
-    ++copied;
+    copy_atomically(source, source.string(), target_lib, name, mode, where);
   }
-  if (ec) throw std::runtime_error(origin + ": cannot list " + lib.string() + ": " + ec.message());
-  copy_atomically(bundle / kInstalledBinaryName, (bundle / kInstalledBinaryName).string(), dir,
-                  kInstalledBinaryName, 0755, where);
-  return copied + 1;
+  copy_atomically(manifest_path, manifest_path.string(), target_lib, kBundleManifestName, 0644, where);
+  const auto entry = bundle / kInstalledBinaryName;
+  copy_atomically(entry, entry.string(), dir, kInstalledBinaryName, 0755, where);
+  return manifest.files.size() + 2;
 }
 
 int run_install(const std::vector<std::string>& args) {

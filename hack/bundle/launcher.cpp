@@ -6,6 +6,7 @@
 //   <dir>/lib/ld.so            the glibc dynamic loader the binary was linked against
 //   <dir>/lib/<soname>...      every shared library `ldd` listed for the binary
 //   <dir>/lib/<name>.bin       the real program
+//   <dir>/lib/redraft-bundle.files   the names of the files in lib/ (what `install` copies)
 //
 // It runs `<dir>/lib/ld.so --library-path <dir>/lib --inhibit-cache --argv0 <argv0>
 // <dir>/lib/<name>.bin ARGS...`: the loader is given explicitly (the binary's PT_INTERP path,

@@ -65,9 +65,15 @@ endif()
 file(COPY_FILE "${LAUNCHER}" "${OUT}/${NAME}")
 
 file(GLOB libs "${OUT}/lib/*")
+set(manifest "")
 foreach(f IN LISTS libs)
   file(CHMOD "${f}" FILE_PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
+  get_filename_component(fname "${f}" NAME)
+  string(APPEND manifest "${fname}\n")
 endforeach()
+# lib/redraft-bundle.files: what `redraft-executor install` copies (executor/phases/install.hpp),
+# so a bundle placed at "/" never drags along anything else that lives in /lib.
+file(WRITE "${OUT}/lib/redraft-bundle.files" "${manifest}")
 set(exec_perms OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
 file(CHMOD "${OUT}/${NAME}" "${OUT}/lib/ld.so" "${program}" FILE_PERMISSIONS ${exec_perms})
 file(TOUCH "${STAMP}")

@@ -282,11 +282,14 @@ TEST(BundleInstall, FromABundleAtTheRootIntoAVolume) {
   fixtures::TempDir root("redraft-bundle-image");
   fs::copy(kExecutorBundle, root.path(), fs::copy_options::recursive);
   fs::create_directories(root / "redraft/bin");
+  // Something else in /lib (not in the manifest) stays where it is.
+  fixtures::write_file(root / "lib/not-ours.so", "x");
   auto install = in_root(root.path(), {"/redraft-executor", "install", "--to", "/redraft/bin"}, true);
   ASSERT_EQ(install.exit_code, 0) << install.err;
   EXPECT_EQ(install.out, "installed /redraft/bin/redraft-executor (self-contained bundle, " +
                              std::to_string(tree(kExecutorBundle).size()) + " files)\n");
   EXPECT_EQ(tree(root / "redraft/bin"), tree(kExecutorBundle));
+  EXPECT_FALSE(fs::exists(root / "redraft/bin/lib/not-ours.so"));
   auto copy = in_root(root.path(), {"/redraft/bin/redraft-executor", "--version"}, true);
   EXPECT_EQ(copy.out, "redraft-executor " REDRAFT_PROJECT_VERSION "\n") << copy.err;
 }
@@ -297,11 +300,19 @@ TEST(BundleLayout, EveryNeededLibraryIsInsideTheBundle) {
     const fs::path lib = kBundles / name / "lib";
     ASSERT_TRUE(fs::is_regular_file(lib / (name + ".bin"))) << lib;
     ASSERT_TRUE(fs::is_regular_file(lib / "ld.so")) << lib;
+    // The manifest install copies by lists exactly the other files of lib/.
+    std::set<std::string> listed, present;
+    std::istringstream manifest(fixtures::read_file(lib / "redraft-bundle.files"));
+    for (std::string line; std::getline(manifest, line);) listed.insert(line);
+    for (const auto& file : fs::directory_iterator(lib)) present.insert(file.path().filename().string());
+    present.erase("redraft-bundle.files");
+    EXPECT_EQ(listed, present) << name;
     auto entry = run({"readelf", "--program-headers", "--wide", (kBundles / name / name).string()});
     ASSERT_EQ(entry.exit_code, 0) << entry.err;
     EXPECT_EQ(entry.out.find("INTERP"), std::string::npos) << name << " entry point is not static";
 
     for (const auto& file : fs::directory_iterator(lib)) {
+      if (file.path().filename() == "redraft-bundle.files") continue;
       auto dynamic = run({"readelf", "--dynamic", "--wide", file.path().string()});
       ASSERT_EQ(dynamic.exit_code, 0) << dynamic.err;
       std::istringstream lines(dynamic.out);
@@ -348,7 +359,7 @@ TEST(BundleInstall, ABundleDirectoryThatIsNotABundleIsAClearError) {
                                  options);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("REDRAFT_BUNDLE_DIR=" + fake.path().string() +
-                       ": not a redraft-executor bundle (no redraft-executor)"),
+                       ": not a redraft-executor bundle (no lib/redraft-bundle.files)"),
             std::string::npos)
       << r.err;
   EXPECT_TRUE(fs::is_empty(target.path()));

@@ -49,6 +49,30 @@ TEST(ExecutorInstallCli, BadCommandLinesNameTheFlag) {
   }
 }
 
+TEST(BundleManifest, Table) {
+  using redraft::executor::parse_bundle_manifest;
+  struct Case {
+    std::string text;
+    std::vector<std::string> files;
+    std::string error;
+  };
+  const Case cases[] = {
+      {"ld.so\nlibc.so.6\nredraft-executor.bin\n", {"ld.so", "libc.so.6", "redraft-executor.bin"}, ""},
+      {"\nld.so\n\nredraft-executor.bin", {"ld.so", "redraft-executor.bin"}, ""},
+      {"ld.so\n../etc/passwd\nredraft-executor.bin\n", {}, "line 2: not a plain file name"},
+      {"ld.so\n..\nredraft-executor.bin\n", {}, "line 2: not a plain file name"},
+      {"/lib/libc.so.6\n", {}, "line 1: not a plain file name"},
+      {"libc.so.6\nredraft-executor.bin\n", {}, "does not list ld.so"},
+      {"ld.so\nlibc.so.6\n", {}, "does not list redraft-executor.bin"},
+      {"", {}, "does not list ld.so"},
+  };
+  for (const auto& c : cases) {
+    auto got = parse_bundle_manifest(c.text);
+    EXPECT_EQ(got.files, c.files) << c.text;
+    EXPECT_EQ(got.error, c.error) << c.text;
+  }
+}
+
 TEST(ExecutorInstall, CopiesTheRunningBinaryAndTheCopyRuns) {
   TempDir dir("redraft-install");
   auto r = run({kExecutor.string(), "install", "--to", dir.path().string()});
