@@ -16,6 +16,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "devserver_fixture.hpp"
+#include "tests/executor/chroot_probe.hpp"
 #include "tests/fixtures/temp_dir.hpp"
 
 namespace redraft::bundletest {
@@ -93,7 +94,7 @@ class LoggedProcess {
 class OperatorEmptyRoot : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (::geteuid() != 0) GTEST_SKIP() << "chroot needs root (CI runs the tests as root)";
+    REDRAFT_REQUIRE_CHROOT();
     redraft::testing::DevServerOptions options;
     options.tls = true;
     server_ = std::make_unique<redraft::testing::DevServer>(options);

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/codec.hpp"
+#include "tests/executor/chroot_probe.hpp"
 #include "tests/fixtures/command.hpp"
 #include "tests/fixtures/temp_dir.hpp"
 #include "tests/fixtures/tls_certs.hpp"
@@ -30,7 +31,6 @@ using gittest::kToken;
 
 const fs::path kBundles = fs::path(REDRAFT_BINARY_DIR) / "bundles";
 const fs::path kExecutorBundle = kBundles / "redraft-executor";
-const fs::path kOperatorBundle = kBundles / "redraft-operator";
 const fs::path kAgent = REDRAFT_BUNDLE_AGENT_PATH;
 constexpr const char* kHost = "git.redraft.test";  // known only to the root's /etc/hosts
 constexpr const char* kUser = "65532:65532";       // the images' non-root user
@@ -51,22 +51,6 @@ CommandResult in_root(const fs::path& root, const std::vector<std::string>& argv
   cmd.insert(cmd.end(), argv.begin(), argv.end());
   return run(cmd);
 }
-
-// Why this machine cannot run the empty-root tests, or "" when it can.
-std::string chroot_unavailable() {
-  if (::geteuid() != 0) return "chroot needs root (CI runs the tests as root)";
-  fixtures::TempDir probe("redraft-chroot-probe");
-  fs::copy_file(kOperatorBundle / "redraft-operator", probe / "probe");
-  auto r = run({"/usr/sbin/chroot", probe.path().string(), "/probe", "--version"});
-  if (r.err.find("Operation not permitted") != std::string::npos) return "chroot is not permitted here: " + r.err;
-  return "";
-}
-
-#define REQUIRE_CHROOT()                                        \
-  do {                                                          \
-    static const std::string why = chroot_unavailable();        \
-    if (!why.empty()) GTEST_SKIP() << why;                      \
-  } while (false)
 
 void chown_tree(const fs::path& dir) {
   ASSERT_EQ(::chown(dir.c_str(), kUid, kUid), 0) << dir;
@@ -194,7 +178,7 @@ class EmptyRoot : public gittest::GitScenario {
 };
 
 TEST_F(EmptyRoot, HttpsWithTokenPhaseByPhase) {
-  REQUIRE_CHROOT();
+  REDRAFT_REQUIRE_CHROOT();
   build_root();
   const std::string url = http_->url_for("origin", kHost);
   ASSERT_EQ(url.rfind("https://git.redraft.test:", 0), 0u) << url;
@@ -221,7 +205,7 @@ TEST_F(EmptyRoot, HttpsWithTokenPhaseByPhase) {
 }
 
 TEST_F(EmptyRoot, GitDaemonAllPhasesInOneRun) {
-  REQUIRE_CHROOT();
+  REDRAFT_REQUIRE_CHROOT();
   build_root();
   const std::string url = "git://" + std::string(kHost) + ":" + std::to_string(daemon_->port()) + "/origin.git";
   lay_out_task("daemon", url, "redraft/bundle/daemon");
@@ -232,7 +216,7 @@ TEST_F(EmptyRoot, GitDaemonAllPhasesInOneRun) {
 }
 
 TEST_F(EmptyRoot, UntrustedCertificateFailsAsAuthWithoutTheToken) {
-  REQUIRE_CHROOT();
+  REDRAFT_REQUIRE_CHROOT();
   build_root();
   // The root trusts some other CA: verification must fail, naming the certificate problem.
   fixtures::TempDir other("redraft-emptyroot-other");
@@ -251,7 +235,7 @@ TEST_F(EmptyRoot, UntrustedCertificateFailsAsAuthWithoutTheToken) {
 
 // Both bundles answer --version in a root holding nothing but the bundle, copied to "/".
 TEST(BundleVersion, BothBinariesRunInARootHoldingOnlyTheirBundle) {
-  REQUIRE_CHROOT();
+  REDRAFT_REQUIRE_CHROOT();
   for (const std::string name : {"redraft-executor", "redraft-operator"}) {
     fixtures::TempDir root("redraft-bundle-only");
     fs::copy(kBundles / name, root.path(), fs::copy_options::recursive);
@@ -278,7 +262,7 @@ TEST(BundleVersion, DevBinariesPrintTheSameVersion) {
 // The executor image's layout (the bundle at "/", as hack/build-images.sh makes it): its install
 // init container copies the tree into a volume, from which the executor runs.
 TEST(BundleInstall, FromABundleAtTheRootIntoAVolume) {
-  REQUIRE_CHROOT();
+  REDRAFT_REQUIRE_CHROOT();
   fixtures::TempDir root("redraft-bundle-image");
   fs::copy(kExecutorBundle, root.path(), fs::copy_options::recursive);
   fs::create_directories(root / "redraft/bin");
