@@ -15,7 +15,8 @@
 // --inhibit-cache keeps the image's /etc/ld.so.cache (if any) out of the search.
 //
 // It finds <dir> from /proc/self/exe; where /proc is not mounted (a bare chroot) it falls back to
-// argv[0], which then must contain a '/' (an absolute or relative path, not a PATH lookup).
+// argv[0]: a path (absolute or relative) as given, a bare name looked up in PATH as the caller's
+// execvp did.
 // It exports REDRAFT_BUNDLE_DIR=<dir> so the program can find its own tree again (under the
 // loader, /proc/self/exe names ld.so): `redraft-executor install` copies that tree.
 //
@@ -56,6 +57,26 @@ bool join(char* out, size_t size, const char* dir, const char* name) {
   return n > 0 && static_cast<size_t>(n) < size;
 }
 
+// Without /proc: the real path of the program argv[0] names, found the way execvp found it.
+bool resolve_argv0(const char* argv0, char* out) {
+  if (strchr(argv0, '/') != nullptr) return realpath(argv0, out) != nullptr;
+  const char* path = getenv("PATH");
+  if (path == nullptr || path[0] == '\0') path = "/usr/local/bin:/usr/bin:/bin";
+  char candidate[PATH_MAX];
+  while (true) {
+    const char* end = strchr(path, ':');
+    const size_t length = end != nullptr ? static_cast<size_t>(end - path) : strlen(path);
+    // An empty PATH entry means the current directory.
+    int n = snprintf(candidate, sizeof candidate, "%.*s%s%s", static_cast<int>(length), path,
+                     length == 0 ? "" : "/", argv0);
+    if (n > 0 && static_cast<size_t>(n) < sizeof candidate && access(candidate, X_OK) == 0) {
+      return realpath(candidate, out) != nullptr;
+    }
+    if (end == nullptr) return false;
+    path = end + 1;
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -63,13 +84,11 @@ int main(int argc, char** argv) {
   ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
   if (n > 0) {
     self[n] = '\0';
-  } else if (argc > 0 && strchr(argv[0], '/') != nullptr) {
-    if (realpath(argv[0], self) == nullptr) fail("cannot resolve its own path", argv[0]);
-  } else {
+  } else if (argc < 1 || !resolve_argv0(argv[0], self)) {
     fprintf(stderr,
-            "%s: cannot find its own directory: /proc is not mounted and argv[0] is not a path; "
-            "run it by its path (e.g. /redraft/bin/%s)\n",
-            REDRAFT_BUNDLE_PROGRAM, REDRAFT_BUNDLE_PROGRAM);
+            "%s: cannot find its own directory: /proc is not mounted and argv[0] (%s) names no "
+            "file; run it by its path (e.g. /redraft/bin/%s)\n",
+            REDRAFT_BUNDLE_PROGRAM, argc > 0 ? argv[0] : "", REDRAFT_BUNDLE_PROGRAM);
     return 127;
   }
   char* slash = strrchr(self, '/');

@@ -244,9 +244,13 @@ TEST(BundleVersion, BothBinariesRunInARootHoldingOnlyTheirBundle) {
     auto r = in_root(root.path(), {"/" + name, "--version"});
     EXPECT_EQ(r.exit_code, 0) << name << ": " << r.err;
     EXPECT_EQ(r.out, name + " 0.1.0\n") << r.err;
-    // Without /proc the launcher finds its directory from argv[0], relative paths included.
+    // Without /proc the launcher finds its directory from argv[0]: a relative path, or a bare
+    // name found in PATH (the executor image sets PATH=/ for the install container's command).
     auto relative = in_root(root.path(), {"./" + name, "--version"});
     EXPECT_EQ(relative.out, name + " 0.1.0\n") << relative.err;
+    auto by_path = run({"/usr/bin/env", "-i", "PATH=/", "/usr/sbin/chroot", "--userspec=65532:65532",
+                        root.path().string(), name, "--version"});
+    EXPECT_EQ(by_path.out, name + " 0.1.0\n") << by_path.err;
   }
 }
 
