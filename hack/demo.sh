@@ -163,8 +163,10 @@ deadline=$((SECONDS + timeout_s))
 while :; do
   # The conditions first, then the tasks: the last pass shows every task's final state.
   complete="$(condition rdwl/demo Complete)" failed="$(condition rdwl/demo Failed)"
-  # One line per task: name kind agent phase verdict
-  while read -r name kind agent phase verdict; do
+  # One line per task: name kind agent phase verdict, in the order the loop ran them. The
+  # creation time has one-second resolution and a review and the revision after it can share a
+  # second, so ties are broken by iteration, then kind (code before review).
+  while read -r _ _ name kind agent phase verdict; do
     [ -n "$name" ] || continue
     if [ -z "${seen[$name]+x}" ]; then
       echo "==> task $name ($kind, agent $agent)"
@@ -175,9 +177,9 @@ while :; do
       echo "    $name: ${state/ <none>/}"
       seen[$name]="$state"
     fi
-  done < <(kubectl get rdat --sort-by=.metadata.creationTimestamp --no-headers \
-             -o custom-columns=N:.metadata.name,K:.spec.kind,A:.spec.agentRef.name,P:.status.phase,V:.status.verdict \
-             2>/dev/null || true)
+  done < <({ kubectl get rdat --no-headers \
+             -o 'custom-columns=T:.metadata.creationTimestamp,I:.metadata.labels.redraft\.dev/iteration,N:.metadata.name,K:.spec.kind,A:.spec.agentRef.name,P:.status.phase,V:.status.verdict' \
+             2>/dev/null || true; } | sort -s -k1,1 -k2,2n -k4,4)
   [ "$complete" = True ] && break
   [ "$failed" = True ] && { kubectl get rdwl,rdat; fail "the Workload failed"; }
   [ "$SECONDS" -lt "$deadline" ] || { kubectl get rdwl,rdat,pods; fail "the Workload did not complete within ${timeout_s}s"; }

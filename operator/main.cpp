@@ -1,5 +1,6 @@
 // redraft-operator: parses the command line (operator/app/options.hpp) and runs the operator
-// (operator/app/operator_app.hpp). `redraft-operator --version` prints "redraft-operator <version>". Exit codes: 0 after a graceful shutdown or --help, 2 for a bad
+// (operator/app/operator_app.hpp). `redraft-operator --version` prints "redraft-operator <version>".
+// Exit codes: 0 after a graceful shutdown, --help or --version, 2 for a bad
 // command line, 1 for a failure (unusable config, port in use, leadership lost), 128+signal when
 // a second signal cut the shutdown short.
 #include <csignal>

@@ -284,6 +284,7 @@ std::string usage(std::string_view program) {
     out += "\n";
   }
   out += "  -h, --help\n      print this help\n";
+  out += "  --version\n      print \"redraft-operator VERSION\" (only as the sole argument)\n";
   return out;
 }
 

@@ -186,7 +186,7 @@ TEST(OperatorOptions, UsageListsEveryFlagWithItsDefault) {
        {"--kubeconfig PATH", "--namespace NS", "--leader-elect", "--leader-election-namespace NS",
         "--leader-election-id NAME", "--metrics-bind-address ADDR", "--health-probe-bind-address ADDR",
         "--executor-image IMG", "--task-service-account NAME", "--max-concurrent-reconciles N",
-        "--pod-start-timeout SECONDS", "--log-format json|text", "-v N", "--help"}) {
+        "--pod-start-timeout SECONDS", "--log-format json|text", "-v N", "--help", "--version"}) {
     EXPECT_THAT(text, HasSubstr(flag));
   }
   for (const char* value : {"(default redraft-operator)", "(default :8080)", "(default :8081)",

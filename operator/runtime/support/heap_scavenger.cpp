@@ -9,7 +9,11 @@
 namespace redraft::runtime::support {
 
 void release_free_heap() {
-#ifdef __GLIBC__
+  // Not under AddressSanitizer: its allocator replaces malloc, so glibc's heap is unused, and
+  // malloc_trim there initialises glibc's malloc from whichever thread calls it first (a
+  // reflector's). That thread then takes the main arena without counting itself in, and its exit
+  // aborts the process ("malloc assertion failure in __malloc_arena_thread_freeres").
+#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
   ::malloc_trim(0);
 #endif
 }
