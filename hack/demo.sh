@@ -163,7 +163,7 @@ deadline=$((SECONDS + timeout_s))
 while :; do
   # The conditions first, then the tasks: the last pass shows every task's final state.
   complete="$(condition rdwl/demo Complete)" failed="$(condition rdwl/demo Failed)"
-  # One line per task: name kind agent phase verdict, in the order the loop ran them. The
+  # One line per task: name kind agent phase verdict, in the order the Workload ran them. The
   # creation time has one-second resolution and a review and the revision after it can share a
   # second, so ties are broken by iteration, then kind (code before review).
   while read -r _ _ name kind agent phase verdict; do
